@@ -1,0 +1,115 @@
+"""Keep the search index in step with the database.
+
+Every record write queues the record id (``IndexQueue``) in its own transaction; after
+commit the queue is drained into the index. A locked or broken index leaves the queue as
+it is, so the next drain (or ``kataloh reindex``) repairs it and no update is lost.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from catalog.db import get_session
+from catalog.models import IndexQueue, Record
+from marc.io import record_from_json
+from search.document import build_document
+from search.index import SearchIndex
+
+log = logging.getLogger(__name__)
+
+# Areas add data to index documents (e.g. copies -> availability, inventory numbers):
+# each provider takes (session, record_ids) and returns {record_id: {key: value}}.
+DOCUMENT_EXTRAS: list[Callable[[Session, list[int]], dict[int, dict]]] = []
+
+INDEXED_STATUSES = ("draft", "published", "suppressed")
+
+
+def get_index() -> SearchIndex:
+    """The app's search index (opened once per process)."""
+    index = current_app.extensions.get("kataloh.index")
+    if index is None:
+        index = SearchIndex(current_app.config["INDEX_PATH"])
+        current_app.extensions["kataloh.index"] = index
+    return index
+
+
+def documents_for(session: Session, records: list[Record]) -> list[dict]:
+    """Build index documents for ``records`` with every registered extra."""
+    ids = [r.id for r in records]
+    extras: dict[int, dict] = {}
+    for provider in DOCUMENT_EXTRAS:
+        for record_id, values in provider(session, ids).items():
+            extras.setdefault(record_id, {}).update(values)
+    return [
+        build_document(r.id, record_from_json(r.marc), r.format, r.status, extras.get(r.id))
+        for r in records
+    ]
+
+
+def drain_queue(session: Session | None = None, batch_size: int = 500) -> int:
+    """Index every queued record; returns how many were processed."""
+    session = session or get_session()
+    index = get_index()
+    done = 0
+    while True:
+        rows = session.execute(select(IndexQueue.id, IndexQueue.record_id).order_by(IndexQueue.id).limit(batch_size)).all()
+        if not rows:
+            return done
+        record_ids = sorted({r.record_id for r in rows})
+        records = session.scalars(select(Record).where(Record.id.in_(record_ids))).all()
+        live = [r for r in records if r.status in INDEXED_STATUSES]
+        gone = set(record_ids) - {r.id for r in live}
+        if live:
+            index.update(documents_for(session, live))
+        if gone:
+            index.delete(sorted(gone))
+        session.execute(delete(IndexQueue).where(IndexQueue.id <= max(r.id for r in rows)).where(
+            IndexQueue.record_id.in_(record_ids)))
+        session.commit()
+        done += len(record_ids)
+
+
+def drain_queue_quietly() -> None:
+    """Drain after a commit; a failure is logged and left for the next drain."""
+    try:
+        drain_queue()
+    except Exception:  # the queue keeps the work; never fail the user's save
+        log.exception("search index update failed; the queue keeps the records for the next drain")
+
+
+def queued_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(IndexQueue)) or 0
+
+
+def reindex_all(session: Session, progress: Callable[[int], None] | None = None, batch_size: int = 1000) -> int:
+    """Rebuild the whole index from the database; returns the number of documents."""
+    total = 0
+
+    def documents() -> Iterable[dict]:
+        nonlocal total
+        last_id = 0
+        while True:
+            batch = session.scalars(
+                select(Record)
+                .where(Record.id > last_id, Record.status.in_(INDEXED_STATUSES))
+                .order_by(Record.id)
+                .limit(batch_size)
+            ).all()
+            if not batch:
+                return
+            last_id = batch[-1].id
+            yield from documents_for(session, batch)
+            total += len(batch)
+            if progress:
+                progress(len(batch))
+            session.expunge_all()
+
+    max_queue_id = session.scalar(select(func.max(IndexQueue.id)))
+    get_index().rebuild(documents())
+    if max_queue_id is not None:
+        session.execute(delete(IndexQueue).where(IndexQueue.id <= max_queue_id))
+        session.commit()
+    return total
