@@ -440,7 +440,8 @@ def _xml_items(elements: Iterable[etree._Element], fmt: str, start: int) -> Iter
     position = start
     for elem in elements:
         if elem.find(".//{*}record") is not None or not _is_marc_record(elem):
-            continue  # a wrapper (e.g. OAI-PMH <record>) around a MARC record already read
+            _release(elem)  # a wrapper (e.g. OAI-PMH <record>) around a MARC record already read
+            continue
         position += 1
         where = f"record {position} (line {elem.sourceline})"
         try:
@@ -448,6 +449,7 @@ def _xml_items(elements: Iterable[etree._Element], fmt: str, start: int) -> Iter
         except _Malformed as exc:
             yield _failed(position, fmt, f"{exc}", where)
         else:
+            _mark_unicode(record, record_format)  # MARCXML is always Unicode
             yield ReadItem(position, record, record_format, _control_number(record), None, warnings)
         _release(elem)
 

@@ -421,3 +421,15 @@ def test_serialization_override_and_errors():
     with pytest.raises(ValueError):
         read_records(b"", fmt="danmarc")
     assert list(read_records(b"\n\n")) == []
+
+
+def test_oai_pmh_wrapper_records_are_not_taken_for_marc_records():
+    originals = records("marc4j/cyrillic_capital_e.mrc")
+    wrapped = "".join(
+        f"<record><header><identifier>{n}</identifier></header><metadata>{record_to_marcxml(r)}</metadata></record>"
+        for n, r in enumerate(originals)
+    )
+    xml = f'<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>{wrapped}</ListRecords></OAI-PMH>'
+    items = list(read_records(xml.encode()))
+    assert [item.control_number for item in items] == ["u6015439", "u5278992"]
+    assert [shape(item.record) for item in items] == [shape(r) for r in originals]
