@@ -15,12 +15,21 @@ import re
 import threading
 import warnings as pywarnings
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from lxml import etree
 from pymarc import Field, Indicators, Leader, Record, Subfield
 
-from marc.encoding import MARC8, UTF8, Decision, choose_encoding, normalize_encoding, unimarc_declared
+from marc.encoding import (
+    ISO5426,
+    LATIN1,
+    MARC8,
+    UTF8,
+    Decision,
+    choose_encoding,
+    normalize_encoding,
+    unimarc_declared,
+)
 
 MARCXML_NS = "http://www.loc.gov/MARC21/slim"
 LEADER_LEN = 24
@@ -28,7 +37,7 @@ ISO2709_MAX = 99_999
 FIELD_TERMINATOR = 0x1E
 RECORD_TERMINATOR = 0x1D
 # Bytes that may sit between or after records without being a record: newlines, DOS EOF, NUL.
-_FILLER = b"\r\n\x1a\x00 \t"
+_FILLER = b"\r\n\x1a\x00"
 _DIRECTORY_ENTRY = re.compile(rb"([\x20-\x7e]{3})([0-9]{4})([0-9]{5})")
 _BAD_SUBFIELD_CODE = re.compile(rb"\x1f[\x80-\xff]")
 _TAG = re.compile(r"^[!-~]{3}$")  # three printable ASCII characters (ISO 2709 3.x: tags)
@@ -128,7 +137,9 @@ def _frame_iso2709(data: bytes) -> Iterator[tuple[bytes, str | None]]:
             continue
         term = data.find(b"\x1d", pos)
         if term == -1:
-            rest = data[pos:].rstrip(_FILLER)
+            rest = data[pos:].rstrip(_FILLER + b" \t")
+            if not rest:
+                return
             if length == len(rest) or length == len(rest) + 1:
                 yield rest, "has no record terminator (0x1D) at its end"
             else:
@@ -136,7 +147,9 @@ def _frame_iso2709(data: bytes) -> Iterator[tuple[bytes, str | None]]:
             return
         chunk = data[pos : term + 1]
         note = None
-        if head.isdigit() and length != len(chunk):
+        if not head.isdigit():
+            note = f"leader/00-04 {head.decode('latin-1')!r} is not a length; the record terminator ends it at {len(chunk)} bytes"
+        elif length != len(chunk):
             note = f"leader/00-04 says {length} bytes but the record terminator ends it at {len(chunk)} bytes"
         yield chunk, note
         pos = term + 1
@@ -271,10 +284,12 @@ def _read_iso_chunk(
                 break
         record_format = fmt if fmt != "auto" else _guess_format(tags, field100a)
         guessed = record_format
-        if chunk[:5].isdigit() and int(chunk[:5]) > len(chunk):  # pymarc refuses a length beyond the data
-            chunk = b"%05d" % len(chunk) + chunk[5:]
+        if (not chunk[:5].isdigit() or int(chunk[:5]) > len(chunk)) and len(chunk) <= ISO2709_MAX:
+            chunk = b"%05d" % len(chunk) + chunk[5:]  # pymarc needs a number no larger than the data
         if encoding:
             decision = Decision(encoding)
+            if encoding == ISO5426:
+                decision = Decision(LATIN1, "ISO 5426 cannot be decoded exactly; decoded as ISO 8859-1")
             if encoding == UTF8 and not _valid_utf8(chunk):
                 decision = Decision(UTF8, "is not valid UTF-8; bad bytes replaced")
         else:
@@ -560,7 +575,7 @@ def _read_json(data: bytes, fmt: str) -> Iterator[ReadItem]:
 
 def detect_serialization(data: bytes) -> str:
     """Tell ISO 2709, MARCXML (any namespace) and MARC-in-JSON apart by their first bytes."""
-    head = data[:64].lstrip(b"\xef\xbb\xbf" + _FILLER)
+    head = data[:256].lstrip(b"\xef\xbb\xbf \t" + _FILLER)
     if head.startswith(b"<"):
         return "marcxml"
     if head[:1] in (b"{", b"["):
@@ -569,12 +584,12 @@ def detect_serialization(data: bytes) -> str:
 
 
 def read_records(
-    source: str | os.PathLike | bytes,
+    source: str | os.PathLike | bytes | BinaryIO,
     fmt: str = "auto",
     encoding: str | None = None,
     serialization: str = "auto",
 ) -> Iterator[ReadItem]:
-    """Yield every record of a file (path or bytes) as a ReadItem, good or bad, in order.
+    """Yield every record of a file (path, bytes or binary file object) as a ReadItem, good or bad, in order.
 
     ``fmt`` is marc21|unimarc|auto, ``serialization`` iso2709|marcxml|json|auto and
     ``encoding`` overrides charset detection for ISO 2709 (utf-8, marc-8, cp1251, cp866).
@@ -585,6 +600,8 @@ def read_records(
         raise ValueError(f"unknown MARC format {fmt!r}")
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
+    elif hasattr(source, "read"):
+        data = source.read()
     else:
         with open(source, "rb") as handle:
             data = handle.read()

@@ -1,5 +1,6 @@
 """marc.io and marc.encoding on real records copied into tests/data (see tests/data/SOURCES.md)."""
 
+import io
 import json
 import re
 from pathlib import Path
@@ -433,3 +434,20 @@ def test_oai_pmh_wrapper_records_are_not_taken_for_marc_records():
     items = list(read_records(xml.encode()))
     assert [item.control_number for item in items] == ["u6015439", "u5278992"]
     assert [shape(item.record) for item in items] == [shape(r) for r in originals]
+
+
+def test_leader_length_that_is_not_a_number_and_file_objects():
+    chunk = _irbis_chunk(1)
+    blank = b"     " + chunk[5:]
+    items = list(read_records(io.BytesIO(_irbis_chunk(0) + blank + _irbis_chunk(2))))
+    assert [item.error for item in items] == [None, None, None]
+    assert items[1].warnings == [
+        f"record 2: leader/00-04 '     ' is not a length; the record terminator ends it at {len(chunk)} bytes"
+    ]
+    assert subfield(items[1].record, "200", "a") == "Задачи и этюды"
+
+
+def test_iso5426_override_reads_as_latin1_with_a_warning():
+    (item,) = read("qa-catalogue/short.bnr.1993.mrc", encoding="iso5426")[:1]
+    assert item.record is not None
+    assert item.warnings == ["record 1: ISO 5426 cannot be decoded exactly; decoded as ISO 8859-1"]
