@@ -19,7 +19,7 @@ from datetime import date
 
 from pymarc import Field, Indicators, Leader, Record, Subfield
 
-from marc.fields import clean, control, embedded, first, parse_year, split_personal_name, values
+from marc.fields import clean, control, embedded, first, join_parts, parse_year, split_personal_name, values
 
 UNIMARC_SOURCE = "unimarc"
 MARC21_SOURCE = "marc21"
@@ -111,7 +111,7 @@ TYPE_M2U = {
 LEVEL_M2U = {"a": "a", "b": "a", "c": "c", "d": "m", "i": "i", "m": "m", "s": "s"}
 # UNIMARC leader/08 hierarchical level <-> MARC 21 leader/19 multipart resource record level.
 HIER_U2M = {"0": " ", "1": "a", "2": "c", " ": " "}
-HIER_M2U = {" ": " ", "a": "1", "b": "2", "c": "2"}
+HIER_M2U = {" ": "0", "a": "1", "b": "2", "c": "2"}
 # Encoding level: UNIMARC blank/1/2/3; MARC 21 blank/1-8/u/z and OCLC letters.
 ENC_M2U = {
     " ": " ",
@@ -165,7 +165,7 @@ DATE_M2U = {
     "|": "u",
 }
 # Target audience: UNIMARC 100/17 <-> MARC 21 008/22 (books).
-AUDIENCE_U2M = {"a": "j", "b": "a", "c": "b", "d": "c", "e": "d", "k": "f", "m": "e", "u": " "}
+AUDIENCE_U2M = {"a": "j", "b": "a", "c": "b", "d": "c", "e": "d", "k": "f", "m": "e", "u": " ", "|": "|"}
 AUDIENCE_M2U = {
     "j": "a",
     "a": "b",
@@ -401,7 +401,9 @@ def unimarc_to_marc21(record: Record) -> Record:
                 out.append(restored)
                 continue
         if f.tag == "100":
-            continue  # becomes 008, built below
+            # Becomes 008 (built below); the original is also kept in 886 for the positions 008 lacks.
+            out.append(_kept(f, UNIMARC_SOURCE))
+            continue
         handler = _U2M.get(f.tag)
         if handler is None:
             out.append(_kept(f, UNIMARC_SOURCE))
@@ -448,7 +450,7 @@ def _u_008(record: Record) -> str:
     if not u[9:13].strip():  # no 100: take the year of publication from 210/214$d
         year = next((parse_year(v) for f in record.get_fields("210", "214") for v in values(f, "d")), None)
         date_type, date1 = ("s", str(year)) if year else ("n", "uuuu")
-    if date_type == "s":
+    if date_type == "s" and date2 != "||||":
         date2 = "    "
     f102 = record.get_fields("102")
     country = COUNTRIES.get(first(f102[0], "a").upper(), "xx") if f102 else "xx"
@@ -579,7 +581,7 @@ def _u_225(f: Field, record: Record):
     title = _trim(first(f, "a"))
     parts = [_trim(v) for v in values(f, "h", "i")]
     if parts:
-        title = ". ".join([title, *parts])
+        title = join_parts([title, *parts])
     for code, mark in (("d", " = "), ("e", " : "), ("f", " / ")):
         for v in values(f, code):
             title += mark + _trim(v)
@@ -795,9 +797,13 @@ _U2M: dict[str, Callable] = {
 def marc21_to_unimarc(record: Record) -> Record:
     """Convert a MARC 21 bibliographic record to UNIMARC (see the module docstring for the rules)."""
     out: list[Field] = []
+    kept_100 = ""
     for f in record.fields:
         if f.tag == "886" and first(f, "2") == UNIMARC_SOURCE:
             restored = _restore(f)
+            if restored is not None and restored.tag == "100":
+                kept_100 = first(restored, "a")  # merged with 008 below
+                continue
             if restored is not None:
                 out.append(restored)
                 continue
@@ -810,7 +816,9 @@ def marc21_to_unimarc(record: Record) -> Record:
         out.extend(x for x in handler(f, record) if x is not None)
 
     tags = {x.tag for x in out}
-    out.append(Field(tag="100", indicators=Indicators(" ", " "), subfields=[Subfield("a", _m_100(record))]))
+    out.append(
+        Field(tag="100", indicators=Indicators(" ", " "), subfields=[Subfield("a", _m_100(record, kept_100))])
+    )
     fixed = control(record, "008")
     if "101" not in tags and len(fixed) >= 38 and fixed[35:38].strip().isalpha():
         out.append(Field(tag="101", indicators=Indicators("0", " "), subfields=[Subfield("a", fixed[35:38])]))
@@ -843,8 +851,14 @@ def _m_leader(record: Record) -> str:
     )
 
 
-def _m_100(record: Record) -> str:
-    """Build UNIMARC 100$a (general processing data) from MARC 21 008 and the leader."""
+def _m_100(record: Record, kept: str = "") -> str:
+    """Build UNIMARC 100$a (general processing data) from MARC 21 008 and the leader.
+
+    `kept` is the original UNIMARC 100$a when the record came from UNIMARC (kept in 886): the
+    positions MARC 21 has no place for (cataloguing language, transliteration, script) come from it;
+    dates and codes come from 008, so edits made in MARC 21 win. Character set is always "50"
+    (Unicode): the converted record is Unicode whatever the original code page was.
+    """
     m = control(record, "008").ljust(40)
     yy = m[0:2]
     if yy.isdigit() and m[0:6].isdigit():
@@ -877,7 +891,18 @@ def _m_100(record: Record) -> str:
         + "    "
         + script
     )
-    return text[:36].ljust(36)
+    text = text[:36].ljust(36)
+    kept = kept.ljust(36) if kept else ""
+    if kept:
+        # Codes several UNIMARC values share in MARC 21: keep the original when 008 still agrees.
+        for pos, table, marc_pos in ((8, DATE_U2M, 6), (17, AUDIENCE_U2M, 22), (20, GOV_U2M, 28)):
+            if table.get(kept[pos]) == m[marc_pos] and (pos != 17 or is_book):
+                end = pos + (3 if pos == 17 else 1)  # 100/17-19 holds up to three audience codes
+                text = text[:pos] + kept[pos:end] + text[end:]
+        if kept[2:8] == text[2:8]:
+            text = kept[0:8] + text[8:]  # keep the century of the date entered
+        text = text[:21] + kept[21:26] + "50  " + "    " + kept[34:36]
+    return text
 
 
 def _m_control(f: Field, record: Record):
@@ -1025,7 +1050,7 @@ def _m_773(f: Field, record: Record):
 
 
 def _m_830(f: Field, record: Record):
-    title = ". ".join(clean(v) for v in [first(f, "a"), *values(f, "n", "p")] if clean(v))
+    title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "n", "p")])
     subs = [("t", title), ("v", clean(first(f, "v"))), ("x", clean(first(f, "x"))), ("0", first(f, "w"))]
     yield _data_field("410", " ", "0", subs)
 

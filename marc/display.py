@@ -18,6 +18,7 @@ from marc.fields import (
     fields,
     first,
     initials,
+    join_parts,
     split_personal_name,
     values,
 )
@@ -107,7 +108,7 @@ def _describe_unimarc(record: Record) -> Description:
         t = f200[0]
         title = " ; ".join(clean(v) for v in values(t, "a"))
         parts = [clean(v) for v in values(t, "h", "i")]
-        d.title = ". ".join(p for p in [title, *parts] if p)
+        d.title = join_parts([title, *parts])
         d.parallel = [clean(v) for v in values(t, "d")]
         d.other_title = [clean(v) for v in values(t, "e")]
         d.responsibility = [clean(v) for v in values(t, "f", "g")]
@@ -125,7 +126,7 @@ def _describe_unimarc(record: Record) -> Description:
         d.extent, d.details = clean(first(f215[0], "a")), clean(first(f215[0], "c"))
         d.dimensions, d.accompanying = clean(first(f215[0], "d")), clean(first(f215[0], "e"))
     for f in fields(record, "225"):
-        title = ". ".join(clean(v) for v in [first(f, "a"), *values(f, "h", "i")] if clean(v))
+        title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "h", "i")])
         d.series.append(_series(title, first(f, "v")))
     s = extract(record, "unimarc")
     d.isbn, d.issn, d.host_title = s.isbn, s.issn, s.host_title
@@ -145,7 +146,7 @@ def _describe_marc21(record: Record) -> Description:
         t = f245[0]
         title = clean(first(t, "a"))
         parts = [clean(v) for v in values(t, "n", "p")]
-        d.title = ". ".join(p for p in [title, *parts] if p)
+        d.title = join_parts([title, *parts])
         for value in values(t, "b"):
             # 245$b holds parallel titles (" = ") and other title information (" : ") together.
             for i, piece in enumerate(re.split(r"\s+=\s+", clean(value))):

@@ -19,6 +19,8 @@ from marc.fields import (
     embedded,
     fields,
     first,
+    index,
+    join_parts,
     parse_year,
     split_personal_name,
     values,
@@ -125,6 +127,11 @@ def _uni_corporate(f: Field) -> str:
 
 def _extract_unimarc(record: Record) -> Summary:
     s = Summary()
+    by = index(record)
+
+    def fields(_record, *tags):  # noqa: F811 - tag lookups through the per-record index
+        return [f for t in tags for f in by.get(t, ())]
+
     s.control_number = control(record, "001")
     s.control_source = control(record, "003")
 
@@ -133,7 +140,7 @@ def _extract_unimarc(record: Record) -> Summary:
         t = f200[0]
         title = _join(values(t, "a"), " ; ")
         parts = [clean(v) for v in values(t, "h", "i")]
-        s.title = ". ".join(p for p in [title, *parts] if p)
+        s.title = join_parts([title, *parts])
         s.subtitle = _join(values(t, "e"), " : ")
         s.responsibility = _join(values(t, "f", "g"), " ; ")
 
@@ -195,7 +202,7 @@ def _extract_unimarc(record: Record) -> Summary:
             s.languages.extend(_language_codes(v))
 
     for f in fields(record, "225"):
-        title = ". ".join(clean(v) for v in [first(f, "a"), *values(f, "h", "i")] if clean(v))
+        title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "h", "i")])
         s.series.append(_series_entry(title, first(f, "v")))
     for f in fields(record, "410"):
         title, volume = _uni_link_title(f)
@@ -314,6 +321,11 @@ def _marc_corporate(f: Field) -> str:
 
 def _extract_marc21(record: Record) -> Summary:
     s = Summary()
+    by = index(record)
+
+    def fields(_record, *tags):  # noqa: F811 - tag lookups through the per-record index
+        return [f for t in tags for f in by.get(t, ())]
+
     s.control_number = control(record, "001")
     s.control_source = control(record, "003")
 
@@ -322,7 +334,7 @@ def _extract_marc21(record: Record) -> Summary:
         t = f245[0]
         title = clean(first(t, "a"))
         parts = [clean(v) for v in values(t, "n", "p")]
-        s.title = ". ".join(p for p in [title, *parts] if p)
+        s.title = join_parts([title, *parts])
         s.subtitle = _join(values(t, "b"), " : ")
         s.responsibility = _join(values(t, "c"), " ; ")
 
@@ -376,7 +388,7 @@ def _extract_marc21(record: Record) -> Summary:
             s.languages.extend(_language_codes(v))
 
     for f in fields(record, "490", "440", "830"):
-        title = ". ".join(clean(v) for v in [first(f, "a"), *values(f, "n", "p")] if clean(v))
+        title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "n", "p")])
         s.series.append(_series_entry(title, first(f, "v")))
     s.series = _dedupe_folded(s.series)
 

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Iterator
 from pymarc import Field, Record
 
 # ISBD prescribed punctuation that MARC 21 keeps at the end of subfields ("Title :", "Place ;").
-_TRAILING_MARKS = re.compile(r"\s*[/:;=,+]+\s*$")
 # Words that keep their final full stop: initials ("W."), "etc.", "Inc.", Cyrillic abbreviations.
 _KEEP_DOT = re.compile(
     r"(?:^|[\s.(\[\-])(?:etc|al|Inc|Ltd|Corp|Bros|eds|comp|ill|col|vol|rev|pub|[A-Za-z]{1,2}|"
     r"[А-ЯҐЄІЇа-яґєії]{1,3}|перераб|испр|навч|посіб|Вып|вып|изд|ред|доп)\.$"
 )
+_MARK_CHARS = frozenset("/:;=,+.")
+_SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
 
@@ -41,6 +42,14 @@ def fields(record: Record, *tags: str) -> list[Field]:
     return [f for f in record.fields if f.tag in wanted]
 
 
+def index(record: Record) -> dict[str, list[Field]]:
+    """Group the record's fields by tag once, for code that looks up many tags."""
+    by_tag: dict[str, list[Field]] = {}
+    for f in record.fields:
+        by_tag.setdefault(f.tag, []).append(f)
+    return by_tag
+
+
 def field(record: Record, tag: str) -> Field | None:
     """Return the first field with this tag or None."""
     found = record.get_fields(tag)
@@ -60,13 +69,15 @@ def clean(text: str) -> str:
     at display time. A final full stop is kept after an initial or a short abbreviation ("C. W.",
     "etc.", "Вып.") because there it belongs to the data, and after "..." (ellipsis).
     """
-    text = re.sub(r"\s+", " ", text or "").strip()
-    previous = None
-    while text != previous:
-        previous = text
-        text = _TRAILING_MARKS.sub("", text).strip()
-        if text.endswith(".") and not text.endswith("...") and not _keeps_dot(text):
-            text = text[:-1].rstrip()
+    text = (text or "").strip()
+    if "  " in text or "\n" in text or "\t" in text:
+        text = _SPACES.sub(" ", text)
+    while text and text[-1] in _MARK_CHARS:
+        if text[-1] == "." and (text.endswith("...") or _keeps_dot(text)):
+            break
+        if text[-1] == "+" and not text[:-1].endswith(" "):  # "C++" is data; " +" is ISBD
+            break
+        text = text[:-1].rstrip()
     return text
 
 
@@ -93,6 +104,17 @@ def parse_year(text: str | None) -> int | None:
         return None
     year = int(match.group(1))
     return year if 1000 <= year <= 2999 else None
+
+
+def join_parts(parts) -> str:
+    """Join title parts with ". " ("Set. Volume"), without doubling a full stop already there."""
+    out = ""
+    for part in parts:
+        part = (part or "").strip()
+        if not part:
+            continue
+        out = part if not out else out + (" " if out.endswith(".") else ". ") + part
+    return out
 
 
 def dedupe(items: Iterable[str]) -> list[str]:

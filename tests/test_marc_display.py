@@ -87,9 +87,14 @@ def test_heading_is_surname_and_initials():
 
 @pytest.mark.parametrize(
     "text, short",
-    [("підручник", "підр."), ("навчальний посібник", "навч. посіб."), ("монографія", "моногр."),
-     ("навчальний посібник для студентів", "навч. посіб. для студентів"), ("Учебное пособие", "учеб. пособие"),
-     ("роман", "роман")],
+    [
+        ("підручник", "підр."),
+        ("навчальний посібник", "навч. посіб."),
+        ("монографія", "моногр."),
+        ("навчальний посібник для студентів", "навч. посіб. для студентів"),
+        ("Учебное пособие", "учеб. пособие"),
+        ("роман", "роман"),
+    ],
 )
 def test_abbreviations_from_dstu_3582(text, short):
     assert abbreviate(text) == short
@@ -138,7 +143,9 @@ def test_analytic_record_names_its_host():
         field("463", " 0", "1", "001kat-42", "1", "2001 ", "a", "Бібліотечний форум"),
         field("700", " 1", "a", "Петренко", "b", "Олена"),
     )
-    assert isbd(record, "unimarc").startswith("Петренко О. Каталогізація в умовах війни / О. Петренко // Бібліотечний форум")
+    assert isbd(record, "unimarc").startswith(
+        "Петренко О. Каталогізація в умовах війни / О. Петренко // Бібліотечний форум"
+    )
 
 
 def test_dublin_core_of_real_records():
@@ -157,6 +164,8 @@ def test_dublin_core_of_real_records():
 
 
 def test_dublin_core_same_for_both_formats():
-    assert dublin_core(sverdan_unimarc(), "unimarc") == dublin_core(unimarc_to_marc21(sverdan_unimarc()), "marc21")
+    assert dublin_core(sverdan_unimarc(), "unimarc") == dublin_core(
+        unimarc_to_marc21(sverdan_unimarc()), "marc21"
+    )
     dc = dublin_core(irbis()[37], "unimarc")
     assert "УДК 94(420)(092)" in dc["subject"] and "ББК 63.3(4Вел)6" in dc["subject"]

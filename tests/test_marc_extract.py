@@ -40,33 +40,74 @@ def test_summary_has_exactly_the_contract_fields():
 
 # (file, record position 1-based, expected values) — values read by eye from the records.
 UNIMARC_CASES = [
-    (IRBIS, 1, {
-        "title": "Вып. 13", "isbn": ["5-7443-0043-0"], "year": 1997, "extent": "80 с.",
-        "languages": ["rus"], "control_number": "RU\\NLR\\bibl\\3415",
-        "host_control_number": "RU\\NLR\\bibl\\5996", "host_title": "Задачи и этюды", "material_type": "book",
-    }),
-    (IRBIS, 18, {
-        "title": "Некоторые особенности вычислительных алгоритмов для уравнений дробной диффузии",
-        "responsibility": "В.М. Головизнин, В.П. Киселев, И.А. Короткин, Ю.И. Юрков",
-        "authors": ["Головизнин, В. М.", "Короткин, И. А.", "Юрков, Ю. И.", "Киселев, В. П."],
-        "place": "М.", "publisher": "ИБРАЭ", "year": 2002, "bbk": ["В311"],
-        "series": ["Препринт ИБРАЭ ; N IBRAE-2002-01"],
-        "subjects": ["Диффузии уравнения -- Решение -- Численные методы"],
-        "notes": ["Рез. на англ. яз.", "Библиогр.: с. 31-32 (22 назв.)"], "languages": ["rus"],
-    }),
-    (IRBIS, 38, {
-        "title": "Мускулы мира", "subtitle": "[Избр. речи разных лет]", "authors": ["Черчилль, У."],
-        "udc": ["94(420)(092)", "929Черчилль"], "bbk": ["63.3(4Вел)6", "Т3(4Вл)6-8"],
-        "isbn": ["5-04-010272-0"], "series": ["Антология мудрости"], "publisher": "ЭКСМО-пресс",
-        "subjects": ["Черчилль, У.", "Государственные и политические деятели Великобритании",
-                     "Великобритания - Политическая история"],
-    }),
-    (IRBIS, 41, {"title": "О судебных приставах", "authors": ["Российская Федерация"], "edition": "[3-е изд.]"}),
+    (
+        IRBIS,
+        1,
+        {
+            "title": "Вып. 13",
+            "isbn": ["5-7443-0043-0"],
+            "year": 1997,
+            "extent": "80 с.",
+            "languages": ["rus"],
+            "control_number": "RU\\NLR\\bibl\\3415",
+            "host_control_number": "RU\\NLR\\bibl\\5996",
+            "host_title": "Задачи и этюды",
+            "material_type": "book",
+        },
+    ),
+    (
+        IRBIS,
+        18,
+        {
+            "title": "Некоторые особенности вычислительных алгоритмов для уравнений дробной диффузии",
+            "responsibility": "В.М. Головизнин, В.П. Киселев, И.А. Короткин, Ю.И. Юрков",
+            "authors": ["Головизнин, В. М.", "Короткин, И. А.", "Юрков, Ю. И.", "Киселев, В. П."],
+            "place": "М.",
+            "publisher": "ИБРАЭ",
+            "year": 2002,
+            "bbk": ["В311"],
+            "series": ["Препринт ИБРАЭ ; N IBRAE-2002-01"],
+            "subjects": ["Диффузии уравнения -- Решение -- Численные методы"],
+            "notes": ["Рез. на англ. яз.", "Библиогр.: с. 31-32 (22 назв.)"],
+            "languages": ["rus"],
+        },
+    ),
+    (
+        IRBIS,
+        38,
+        {
+            "title": "Мускулы мира",
+            "subtitle": "[Избр. речи разных лет]",
+            "authors": ["Черчилль, У."],
+            "udc": ["94(420)(092)", "929Черчилль"],
+            "bbk": ["63.3(4Вел)6", "Т3(4Вл)6-8"],
+            "isbn": ["5-04-010272-0"],
+            "series": ["Антология мудрости"],
+            "publisher": "ЭКСМО-пресс",
+            "subjects": [
+                "Черчилль, У.",
+                "Государственные и политические деятели Великобритании",
+                "Великобритания - Политическая история",
+            ],
+        },
+    ),
+    (
+        IRBIS,
+        41,
+        {"title": "О судебных приставах", "authors": ["Российская Федерация"], "edition": "[3-е изд.]"},
+    ),
     (IRBIS, 45, {"languages": ["ukr"], "authors": ["Горiшна, I. Л."], "place": "К.", "year": 1999}),
-    (IRBIS, 76, {
-        "isbn": ["966-7695-51-4", "966-7695-52-2"], "edition": "2-е изд., доп. и перераб.",
-        "place": "Донецк", "publisher": "Юго-Восток", "year": 2001,
-    }),
+    (
+        IRBIS,
+        76,
+        {
+            "isbn": ["966-7695-51-4", "966-7695-52-2"],
+            "edition": "2-е изд., доп. и перераб.",
+            "place": "Донецк",
+            "publisher": "Юго-Восток",
+            "year": 2001,
+        },
+    ),
     (IRBIS, 9, {"subjects": ["Нейман, М. Б. -- Шахматные партии"], "names": ["Нейман, М. Б."]}),
 ]
 
@@ -109,23 +150,57 @@ def test_extract_unimarc_fuller_name_goes_to_names():
 
 
 MARC21_CASES = [
-    (CORNELL, 51, {
-        "title": "Krai͡eznavt͡si Cherkavshchyny", "subtitle": "biobibliohrafichnyi\u0306 dovidnyk",  # decomposed, as in the record
-        "isbn": ["9789662783858", "9662783857"], "year": 2016, "place": "Cherkasy", "publisher": "Vertykalʹ",
-        "languages": ["ukr"], "extent": "219 pages", "material_type": "book",
-    }),
-    (CORNELL, 1, {"title": "The Journal of ecclesiastical history", "issn": ["0022-0469"], "material_type": "serial"}),
+    (
+        CORNELL,
+        51,
+        {
+            "title": "Krai͡eznavt͡si Cherkavshchyny",
+            "subtitle": "biobibliohrafichnyi\u0306 dovidnyk",  # decomposed, as in the record
+            "isbn": ["9789662783858", "9662783857"],
+            "year": 2016,
+            "place": "Cherkasy",
+            "publisher": "Vertykalʹ",
+            "languages": ["ukr"],
+            "extent": "219 pages",
+            "material_type": "book",
+        },
+    ),
+    (
+        CORNELL,
+        1,
+        {"title": "The Journal of ecclesiastical history", "issn": ["0022-0469"], "material_type": "serial"},
+    ),
     (CORNELL, 2, {"material_type": "music", "authors": ["Mozart, Wolfgang Amadeus"], "year": 1955}),
-    (AUSTEN, 20, {
-        "title": "Pride and prejudice", "responsibility": "Jane Austen", "udc": ["821.111-3", "821.111-3AUSj7pri"],
-        "isbn": ["0140620222"], "series": ["Penguin popular classics"], "year": 1994,
-        "place": "Harmondsworth", "publisher": "Penguin", "authors": ["Austen, Jane"],
-    }),
-    (AUSTEN, 153, {
-        "material_type": "e-resource", "isbn": ["0585377618"], "host_title": "Michigan netLibrary ebook collection",
-        "links": [("http://www.netLibrary.com/urlapi.asp?action=summary&v=1&bookid=55923",
-                   "Access restricted; personal registration may be required:")],
-    }),
+    (
+        AUSTEN,
+        20,
+        {
+            "title": "Pride and prejudice",
+            "responsibility": "Jane Austen",
+            "udc": ["821.111-3", "821.111-3AUSj7pri"],
+            "isbn": ["0140620222"],
+            "series": ["Penguin popular classics"],
+            "year": 1994,
+            "place": "Harmondsworth",
+            "publisher": "Penguin",
+            "authors": ["Austen, Jane"],
+        },
+    ),
+    (
+        AUSTEN,
+        153,
+        {
+            "material_type": "e-resource",
+            "isbn": ["0585377618"],
+            "host_title": "Michigan netLibrary ebook collection",
+            "links": [
+                (
+                    "http://www.netLibrary.com/urlapi.asp?action=summary&v=1&bookid=55923",
+                    "Access restricted; personal registration may be required:",
+                )
+            ],
+        },
+    ),
 ]
 
 
@@ -145,7 +220,9 @@ def test_material_types_of_cornell_exemplars():
 
 def test_unimarc_material_type_from_leader():
     record = pymarc.Record(leader="00000naa0 2200000   450 ")
-    record.add_field(pymarc.Field(tag="200", indicators=["1", " "], subfields=[pymarc.Subfield("a", "Стаття")]))
+    record.add_field(
+        pymarc.Field(tag="200", indicators=["1", " "], subfields=[pymarc.Subfield("a", "Стаття")])
+    )
     assert extract(record, "unimarc").material_type == "article"
     for code, expected in (("l", "e-resource"), ("c", "music"), ("e", "map"), ("g", "video"), ("k", "other")):
         record.leader = f"00000n{code}m0 2200000   450 "
@@ -171,8 +248,16 @@ def test_format_is_guessed_when_not_given():
 
 @pytest.mark.parametrize(
     "text, year",
-    [("c1998.", 1998), ("[2008]", 2008), ("2008-2010", 2008), ("[2002?]", 2002), ("19--", None), ("", None),
-     ("p1994, c1993", 1994), ("М., 2001", 2001)],
+    [
+        ("c1998.", 1998),
+        ("[2008]", 2008),
+        ("2008-2010", 2008),
+        ("[2002?]", 2002),
+        ("19--", None),
+        ("", None),
+        ("p1994, c1993", 1994),
+        ("М., 2001", 2001),
+    ],
 )
 def test_parse_year(text, year):
     assert parse_year(text) == year
@@ -180,10 +265,20 @@ def test_parse_year(text, year):
 
 @pytest.mark.parametrize(
     "raw, cleaned",
-    [("Pride and prejudice /", "Pride and prejudice"), ("Dugmore, C. W.", "Dugmore, C. W."),
-     ("Austen, Jane,", "Austen, Jane"), ("1775-1817.", "1775-1817"), ("Київ :", "Київ"), ("450 с.", "450 с."),
-     ("2-е изд., перераб.", "2-е изд., перераб."), ("Служба занятости...", "Служба занятости..."),
-     ("Сев.-Вост. комплексный НИИ.", "Сев.-Вост. комплексный НИИ"), ("3 plater +", "3 plater")],
+    [
+        ("Pride and prejudice /", "Pride and prejudice"),
+        ("Dugmore, C. W.", "Dugmore, C. W."),
+        ("Austen, Jane,", "Austen, Jane"),
+        ("1775-1817.", "1775-1817"),
+        ("Київ :", "Київ"),
+        ("450 с.", "450 с."),
+        ("2-е изд., перераб.", "2-е изд., перераб."),
+        ("Служба занятости...", "Служба занятости..."),
+        ("Сев.-Вост. комплексный НИИ.", "Сев.-Вост. комплексный НИИ"),
+        ("3 plater +", "3 plater"),
+        ("C++ :", "C++"),
+        ("Title  with   spaces /", "Title with spaces"),
+    ],
 )
 def test_clean_strips_isbd_punctuation_but_keeps_abbreviations(raw, cleaned):
     assert clean(raw) == cleaned
