@@ -5,7 +5,14 @@ map (and the fixed fields: leader, MARC 21 008 <-> UNIMARC 100). A field with no
 other format is not dropped: it goes into field 886 ("Foreign MARC information field" in MARC 21,
 "Data not converted from source format" in UNIMARC: $2 source format, $a tag, $b indicators or
 control data, then the original subfields), and the reverse conversion restores it, so a round trip
-keeps it. Subfields with no counterpart in a mapped field are listed in each mapping's docstring.
+keeps it. Koha items (UNIMARC 995 <-> MARC 21 952) keep subfields without a counterpart as
+"[995$x] value" notes in the other format's non-public note, restored on the way back.
+
+Known losses inside mapped fields (no counterpart, rarely filled): 200$z (language of parallel title),
+210$b (publisher's address), 101$f/$g, 675$z and 686$v (edition/language of the classification),
+225$z; UNIMARC 100/26-33 (character sets) become "50" (Unicode) because the converted record is
+Unicode; MARC 21 008 positions 18-34 other than audience, form of item and government publication;
+200 ind1 (title significance) is set to 1. MARC 21 names with a title ($t) go to 886 as a whole.
 
 ISBD punctuation: MARC 21 records carry it inside subfields (leader/18 "i"); UNIMARC generates it at
 display time. MARC 21 output is punctuated, UNIMARC output is stripped of it.
@@ -727,21 +734,25 @@ def _u_856(f: Field, record: Record):
     yield _data_field("856", f.indicator1, f.indicator2, [(swap.get(c, c), v) for c, v in _pairs(f)])
 
 
-def _u_995(f: Field, record: Record):
-    subs = []
-    for code, value in _pairs(f):
-        if code in ITEMS_U2M:
-            subs.append((ITEMS_U2M[code], value))
-        else:
-            subs.append(("x", f"[995${code}] {value}"))
-    yield _data_field("952", " ", " ", subs)
-
-
 def _u_class(tag: str, mapping: dict[str, str]):
     def handler(f: Field, record: Record):
         yield _data_field(tag, " ", " ", _mapped(f, mapping))
 
     return handler
+
+
+def _u_995(f: Field, record: Record):
+    """995 -> 952, restoring 952 subfields kept in 995$x notes by the reverse conversion."""
+    subs = []
+    for code, value in _pairs(f):
+        kept = _KEPT_NOTE.match(value) if code == "x" else None
+        if kept and kept.group(1) == "952":
+            subs.append((kept.group(2), kept.group(3)))
+        elif code in ITEMS_U2M:
+            subs.append((ITEMS_U2M[code], value))
+        else:
+            subs.append(("x", f"[995${code}] {value}"))
+    yield _data_field("952", " ", " ", subs)
 
 
 _U2M: dict[str, Callable] = {
@@ -1151,23 +1162,6 @@ def _m_952(f: Field, record: Record):
         else:
             subs.append(("x", f"[952${code}] {value}"))
     yield _data_field("995", " ", " ", subs)
-
-
-def _u_995_restoring(f: Field, record: Record):
-    """995 -> 952, restoring 952 subfields kept in 995$x notes by the reverse conversion."""
-    subs = []
-    for code, value in _pairs(f):
-        kept = _KEPT_NOTE.match(value) if code == "x" else None
-        if kept and kept.group(1) == "952":
-            subs.append((kept.group(2), kept.group(3)))
-        elif code in ITEMS_U2M:
-            subs.append((ITEMS_U2M[code], value))
-        else:
-            subs.append(("x", f"[995${code}] {value}"))
-    yield _data_field("952", " ", " ", subs)
-
-
-_U2M["995"] = _u_995_restoring
 
 
 def _m_class(tag: str, mapping: dict[str, str]):

@@ -65,6 +65,7 @@ class Description:
 
     heading: str = ""
     title: str = ""
+    medium: str = ""  # general material designation, "[Електронний ресурс]"
     parallel: list[str] = field(default_factory=list)
     other_title: list[str] = field(default_factory=list)
     responsibility: list[str] = field(default_factory=list)
@@ -82,6 +83,7 @@ class Description:
     issn: list[str] = field(default_factory=list)
     host_title: str = ""
     analytic: bool = False  # a component part (article, chapter): host follows "//"
+    part_of_set: bool = False  # a volume described under the title of its multipart set
 
 
 def describe(record: Record, fmt: str | None = None) -> Description:
@@ -131,6 +133,8 @@ def _describe_unimarc(record: Record) -> Description:
     s = extract(record, "unimarc")
     d.isbn, d.issn, d.host_title = s.isbn, s.issn, s.host_title
     d.analytic = bool(fields(record, "463")) and not fields(record, "461")
+    d.part_of_set = bool(fields(record, "461"))
+    d.medium = clean(first(f200[0], "b")).strip("[]") if f200 else ""
     return d
 
 
@@ -178,6 +182,8 @@ def _describe_marc21(record: Record) -> Description:
     s = extract(record, "marc21")
     d.isbn, d.issn, d.host_title = s.isbn, s.issn, s.host_title
     d.analytic = str(record.leader)[7:8] in ("a", "b")
+    d.part_of_set = str(record.leader)[19:20] in ("b", "c")
+    d.medium = clean(first(f245[0], "h")).strip("[]") if f245 else ""
     return d
 
 
@@ -188,9 +194,11 @@ def _series(title: str, volume: str) -> str:
 
 def _title_proper(d: Description) -> str:
     """Title proper; a volume of a multipart set is described under the set: "Set. Volume"."""
-    if d.host_title and not d.analytic and d.title:
-        return _append(d.host_title, ". ", d.title)
-    return d.title or d.host_title
+    title = d.title
+    if d.host_title and d.part_of_set and title:
+        title = _append(d.host_title, ". ", title)
+    title = title or d.host_title
+    return f"{title} [{d.medium}]" if d.medium else title
 
 
 def _host(d: Description) -> str:

@@ -220,3 +220,21 @@ def test_fixed_fields_survive_round_trips():
         if before[6] in "smrqtcdeu":
             assert after[6:15] == before[6:15], record["001"].data
         assert str(back.leader)[6:8] == str(record.leader)[6:8]
+
+
+def test_same_book_keyed_in_both_formats_converts_into_each_other():
+    """The DOMAIN.md book, keyed by hand in UNIMARC and in MARC 21 (tests/test_marc_display.py)."""
+    from tests.test_marc_display import sverdan_marc21, sverdan_unimarc
+
+    unimarc, marc = sverdan_unimarc(), sverdan_marc21()
+    compared = ["title", "subtitle", "responsibility", "authors", "publisher", "place", "year", "extent",
+                "languages", "material_type", "control_number"]  # fmt: skip
+    want_u, want_m = extract(unimarc, "unimarc"), extract(marc, "marc21")
+    got_m, got_u = extract(unimarc_to_marc21(unimarc), "marc21"), extract(marc21_to_unimarc(marc), "unimarc")
+    for key in compared:
+        assert getattr(got_m, key) == getattr(want_m, key) == getattr(want_u, key) == getattr(got_u, key), key
+    converted = unimarc_to_marc21(unimarc)
+    assert converted["245"].value() == marc["245"].value().rstrip(".")
+    assert converted["100"]["a"] == marc["100"]["a"] and converted["100"]["4"] == "aut"
+    assert marc21_to_unimarc(marc)["700"]["4"] == "070"  # from $e "author."
+    assert marc21_to_unimarc(marc)["200"].value() == unimarc["200"].value()

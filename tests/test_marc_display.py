@@ -169,3 +169,26 @@ def test_dublin_core_same_for_both_formats():
     )
     dc = dublin_core(irbis()[37], "unimarc")
     assert "УДК 94(420)(092)" in dc["subject"] and "ББК 63.3(4Вел)6" in dc["subject"]
+
+
+def austen() -> list[Record]:
+    with open(DATA / "marc4j/pride-and-prejudice-fixed.mrc", "rb") as handle:
+        return list(pymarc.MARCReader(handle, to_unicode=True, force_utf8=True))
+
+
+def test_isbd_and_dstu8302_of_real_marc21_records():
+    records = austen()
+    assert isbd(records[19], "marc21") == (
+        "Austen J. Pride and prejudice / Jane Austen. – Harmondsworth : Penguin, 1994. – 299 p. ; 19 cm. – "
+        "(Penguin popular classics). – ISBN 0140620222"
+    )
+    assert dstu8302(records[19], "marc21") == (
+        "Austen J. Pride and prejudice. Harmondsworth : Penguin, 1994. 299 p. ; 19 cm. (Penguin popular classics)."
+    )
+    # General material designation follows the title proper; a collection host (773) is not a set title.
+    assert isbd(records[152], "marc21").startswith(
+        "Austen J. Pride and prejudice [electronic resource] / Jane Austen ;"
+    )
+    dc = dublin_core(records[152], "marc21")
+    assert dc["type"] == ["Text", "e-resource"] and "URN:ISBN:0585377618" in dc["identifier"]
+    assert dc["relation"][0] == "Michigan netLibrary ebook collection"
