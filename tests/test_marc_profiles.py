@@ -137,7 +137,7 @@ def test_profile_for_record_picks_authority_by_leader():
     assert profile_for_record(record, "marc21")["kind"] == "authority"
     record = Record(leader="00000nx  a2200000   450 ")
     assert profile_for_record(record, "unimarc")["kind"] == "authority"
-    record = Record(leader="00000nam0 22000000i 450 ")
+    record = Record(leader="00000nam0 2200000 i 450 ")
     assert profile_for_record(record, "unimarc")["kind"] == "bibliographic"
 
 
