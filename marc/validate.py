@@ -36,6 +36,7 @@ from marc.isbn import (
     normalize_issn,
 )
 from marc.profiles import field_name, is_local_tag, resolve_profile
+from marc.udc import looks_like_udc
 
 ERROR = "error"
 WARNING = "warning"
@@ -84,6 +85,8 @@ def validate(record: Record, profile_or_name: dict | str) -> list[Problem]:
     problems += _check_presence(record, profile)
     problems += _check_fixed(record, profile, leader)
     problems += _check_numbers(record, profile)
+    problems += _check_codes(record, profile)
+    problems += _check_udc(record, profile)
     return problems
 
 
@@ -556,3 +559,89 @@ def _issn_fault(value: str) -> tuple[str, str] | None:
         f"неправильна контрольна цифра ISSN «{value}» (має бути {expected}).",
         f"wrong ISSN check digit in {value!r} (expected {expected}).",
     )
+
+
+# --- coded subfields (language and country codes) and UDC notation ----------------------
+
+_CODE_PATTERNS = {
+    # ISO 639-2/B (MARC language codes): three lowercase letters, e.g. ukr, eng.
+    "lang": (
+        r"[a-z]{3}",
+        "код мови з трьох малих латинських літер (напр. ukr)",
+        "a three-letter lowercase language code (e.g. ukr)",
+    ),
+    # MARC 21 041 before 2001 packed several codes in one subfield ("engfre").
+    "lang_packed": (
+        r"(?:[a-z]{3})+",
+        "код мови з трьох малих латинських літер (напр. ukr)",
+        "three-letter lowercase language codes (e.g. ukr)",
+    ),
+    # ISO 3166-1 alpha-2, as UNIMARC 102$a uses: UA, PL.
+    "iso_country": (
+        r"[A-Z]{2}",
+        "код країни ISO 3166 з двох великих латинських літер (напр. UA)",
+        "a two-letter uppercase ISO 3166 country code (e.g. UA)",
+    ),
+    # UNIMARC relator codes (Appendix C): three digits, e.g. 070 author, 340 editor, 730 translator.
+    "relator": (
+        r"[0-9]{3}",
+        "код відношення UNIMARC з трьох цифр (напр. 070 - автор, 340 - редактор)",
+        "a three-digit UNIMARC relator code (e.g. 070 author)",
+    ),
+    # MARC Code List for Countries: two or three lowercase letters (un = Ukraine).
+    "country": (
+        r"[a-z]{2,3}",
+        "код країни MARC (напр. un - Україна)",
+        "a MARC country code (e.g. un for Ukraine)",
+    ),
+}
+
+
+def _check_codes(record: Record, profile: dict) -> list[Problem]:
+    problems = []
+    rules = {}
+    for rule in profile.get("coded", []):
+        rules.setdefault(rule["tag"], []).append(rule)
+    if not rules:
+        return problems
+    for index, field in _fields_with_index(record):
+        for rule in rules.get(field.tag, ()):
+            if field.is_control_field() or (rule.get("unless") and field.get_subfields(rule["unless"])):
+                continue
+            pattern, expected_uk, expected_en = _CODE_PATTERNS[rule["kind"]]
+            for sub in field.subfields:
+                if sub.code in rule["codes"] and sub.value and not re.fullmatch(pattern, sub.value.strip()):
+                    problems.append(
+                        Problem(
+                            ERROR,
+                            field.tag,
+                            sub.code,
+                            f"Поле {field.tag}${sub.code}: «{sub.value}» - потрібен {expected_uk}.",
+                            f"Field {field.tag}${sub.code}: {sub.value!r} - expected {expected_en}.",
+                            index,
+                        )
+                    )
+    return problems
+
+
+def _check_udc(record: Record, profile: dict) -> list[Problem]:
+    problems = []
+    for tag, code in profile.get("udc", []):
+        for index, field in _fields_with_index(record):
+            if field.tag != tag or field.is_control_field():
+                continue
+            for value in field.get_subfields(code):
+                if value.strip() and not looks_like_udc(value):
+                    problems.append(
+                        Problem(
+                            WARNING,
+                            tag,
+                            code,
+                            f"Поле {tag}${code}: «{value}» не схоже на індекс УДК (індекс ББК вносять у поле "
+                            f"{'686' if tag == '675' else '084'} з $2 rubbk).",
+                            f"Field {tag}${code}: {value!r} does not look like a UDC number (BBK goes to "
+                            f"{'686' if tag == '675' else '084'} with $2 rubbk).",
+                            index,
+                        )
+                    )
+    return problems

@@ -362,6 +362,44 @@ def test_unimarc_100a_accepts_partly_known_years():
     assert validate(unimarc_book(**{"100": [data("100", " ", " ", ("a", partly))]}), "unimarc") == []
 
 
+# --- coded subfields and the UDC notation ---------------------------------------------
+
+
+def test_language_and_country_codes_in_subfields():
+    record = unimarc_book(
+        **{
+            "101": [data("101", "1", " ", ("a", "укр"), ("c", "eng"))],
+            "102": [data("102", " ", " ", ("a", "ua"))],
+        }
+    )
+    problems = validate(record, "unimarc")
+    assert [(p.level, p.tag, p.code) for p in problems] == [(ERROR, "101", "a"), (ERROR, "102", "a")]
+    assert (
+        problems[0].message
+        == "Поле 101$a: «укр» - потрібен код мови з трьох малих латинських літер (напр. ukr)."
+    )
+    record = unimarc_book(
+        **{"702": [data("702", " ", "1", ("a", "Іваненко"), ("b", "І. І."), ("4", "ред."))]}
+    )
+    assert [(p.tag, p.code) for p in validate(record, "unimarc")] == [("702", "4")]
+    # MARC 21 041: old records packed several codes in one subfield; other sources are named in $2.
+    packed = data("041", "1", " ", ("a", "engfre"), ("h", "ger"))
+    assert validate(marc21_book(**{"041": [packed]}), "marc21") == []
+    iso = data("041", " ", "7", ("a", "uk"), ("2", "iso639-1"))
+    assert validate(marc21_book(**{"041": [iso]}), "marc21") == []
+    wrong = data("041", " ", " ", ("a", "uk"))
+    assert [(p.tag, p.code) for p in validate(marc21_book(**{"041": [wrong]}), "marc21")] == [("041", "a")]
+
+
+def test_bbk_in_the_udc_field_is_a_warning():
+    record = unimarc_book(**{"675": [data("675", " ", " ", ("a", "Ш5(4Укр)"))]})
+    (problem,) = validate(record, "unimarc")
+    assert (problem.level, problem.tag, problem.code) == (WARNING, "675", "a")
+    assert "не схоже на індекс УДК" in problem.message and "686" in problem.message
+    record = marc21_book(**{"080": [data("080", " ", " ", ("a", "ББК 22.1"))]})
+    assert [(p.level, p.tag) for p in validate(record, "marc21")] == [(WARNING, "080")]
+
+
 # --- warnings -----------------------------------------------------------------------------
 
 
