@@ -3,20 +3,33 @@
 A bad record never stops the good ones. Each batch is one transaction, so a crash loses at
 most the batch in progress, and a rerun matches what is already stored (001+003, then
 ISBN) instead of duplicating it: an identical record is skipped, a changed one updated.
+
+Reading, extraction and serialisation of large ISO 2709 files run in worker processes
+(one per core), since pymarc parsing alone is slower than the import target; the main
+process only matches and writes. Other serialisations are read in-process.
 """
 
+import multiprocessing
+import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from catalog.audit import actor_name
 from catalog.models import AuditEntry, IndexQueue, Record, RecordVersion, utcnow
 from catalog.records.services import summary_columns
-from marc.io import ReadItem, read_records, record_to_json
+from marc.io import read_records, record_to_json
+
+# Areas read their own data out of imported records (e.g. copies from 995/952): callables
+# taking (session, actor name, [(record id, MARC-in-JSON), ...]), run before the batch commits.
+IMPORT_HOOKS: list = []
+
+RECORDS_PER_TASK = 250  # ISO 2709 records handed to a worker at a time
+PARALLEL_FROM = 2 * RECORDS_PER_TASK  # smaller files are not worth the worker start-up
 
 
 @dataclass
@@ -76,32 +89,60 @@ def count_records(path: Path) -> int | None:
 
 
 @dataclass
-class _Prepared:
-    item: ReadItem
-    marc_json: str
-    cols: dict
+class Prepared:
+    """A record read and made ready to store (or the reason it cannot be)."""
+
+    position: int
+    control_number: str
+    fmt: str = ""
+    marc_json: str = ""
+    cols: dict | None = None
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
 
 
-def _prepare(item: ReadItem, file_label: str, report: ImportReport) -> _Prepared | None:
-    if item.record is None:
-        report.failed += 1
-        report.problems.append(Problem(file_label, item.position, item.control_number or "", item.error or "unreadable"))
-        return None
-    try:
-        cols = summary_columns(item.record, item.format)
-        marc_json = record_to_json(item.record)
-    except Exception as exc:  # a record pymarc read but we cannot serialise: report it, go on
-        report.failed += 1
-        report.problems.append(Problem(file_label, item.position, item.control_number or "", f"cannot be stored: {exc}"))
-        return None
-    for warning in item.warnings:
-        report.warnings.append(Problem(file_label, item.position, item.control_number or "", warning))
-    return _Prepared(item, marc_json, cols)
+def prepare_chunk(task: tuple) -> list[Prepared]:
+    """Read, extract and serialise the records in ``data`` (runs in a worker process)."""
+    data, fmt, encoding, offset = task
+    out = []
+    for item in read_records(data, fmt=fmt, encoding=encoding):
+        position, control_number = item.position + offset, item.control_number or ""
+        if item.record is None:
+            out.append(Prepared(position, control_number, error=item.error or "unreadable"))
+            continue
+        try:
+            cols = summary_columns(item.record, item.format)
+            out.append(Prepared(position, control_number, item.format, record_to_json(item.record), cols,
+                                warnings=tuple(item.warnings)))
+        except Exception as exc:  # a record pymarc read but we cannot store: report it, go on
+            out.append(Prepared(position, control_number, error=f"cannot be stored: {exc}"))
+    return out
 
 
-def _existing_matches(session: Session, batch: list[_Prepared]) -> tuple[dict, dict]:
+def _iso2709_tasks(data: bytes, fmt: str, encoding: str | None) -> Iterator[tuple]:
+    parts = data.split(b"\x1d")
+    if parts and not parts[-1].strip(b"\r\n\x1a\x00 \t"):
+        parts.pop()
+    for start in range(0, len(parts), RECORDS_PER_TASK):
+        yield b"\x1d".join(parts[start:start + RECORDS_PER_TASK]) + b"\x1d", fmt, encoding, start
+
+
+def prepared_records(path: Path, fmt: str, encoding: str | None, workers: int) -> Iterator[Prepared]:
+    """Every record of ``path`` prepared for storage, in file order."""
+    data = path.read_bytes()
+    is_iso2709 = data[:5].isdigit()
+    if workers > 1 and is_iso2709 and data.count(b"\x1d") >= PARALLEL_FROM:
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        with context.Pool(workers) as pool:
+            for chunk in pool.imap(prepare_chunk, _iso2709_tasks(data, fmt, encoding)):
+                yield from chunk
+    else:
+        yield from prepare_chunk((data, fmt, encoding, 0))
+
+
+def _existing_matches(session: Session, batch: list[Prepared]) -> tuple[dict, dict]:
     keys = {(p.cols["control_number"], p.cols["control_source"]) for p in batch if p.cols["control_number"]}
-    isbns = {p.cols["isbn"] for p in batch if p.cols["isbn"]}
+    isbns = {p.cols["isbn"] for p in batch if p.cols["isbn"] and not p.cols["control_number"]}
     by_control, by_isbn = {}, {}
     if keys:
         for rec in session.scalars(select(Record).where(tuple_(Record.control_number, Record.control_source).in_(keys))):
@@ -112,62 +153,56 @@ def _existing_matches(session: Session, batch: list[_Prepared]) -> tuple[dict, d
     return by_control, by_isbn
 
 
-def _store_batch(session: Session, actor: str, batch: list[_Prepared], status: str, report: ImportReport, dry_run: bool) -> None:
+def _store_batch(session: Session, actor: str, batch: list[Prepared], status: str, report: ImportReport,
+                 dry_run: bool) -> None:
     by_control, by_isbn = _existing_matches(session, batch)
     now = utcnow()
-    seen_control: dict = {}
-    new_records: list[Record] = []
-    touched: list[tuple[Record, str]] = []
+    new_rows: list[dict] = []
+    updated: list[Record] = []
+    seen: set = set()
     for prepared in batch:
         cols = prepared.cols
         key = (cols["control_number"], cols["control_source"])
-        match = None
-        if cols["control_number"]:
-            match = by_control.get(key) or seen_control.get(key)
-        if match is None and cols["isbn"] and not cols["control_number"]:
-            match = by_isbn.get(cols["isbn"])
+        match = by_control.get(key) if cols["control_number"] else by_isbn.get(cols["isbn"]) if cols["isbn"] else None
+        if match is None and cols["control_number"] and key in seen:
+            report.skipped += 1  # the same record twice in one batch
+            continue
         if match is not None and match.marc == prepared.marc_json:
             report.skipped += 1
             continue
         if match is not None:
             report.updated += 1
-            if dry_run:
-                continue
-            match.version += 1
-            match.marc = prepared.marc_json
-            match.format = prepared.item.format
-            match.updated_at = now
-            match.updated_by = actor
-            for k, v in cols.items():
-                setattr(match, k, v)
-            touched.append((match, "record.import-update"))
+            if not dry_run:
+                match.version += 1
+                match.marc, match.format, match.updated_at, match.updated_by = prepared.marc_json, prepared.fmt, now, actor
+                for name, value in cols.items():
+                    setattr(match, name, value)
+                updated.append(match)
             continue
         report.imported += 1
-        if dry_run:
-            continue
-        record = Record(format=prepared.item.format, kind="bibliographic", status=status, version=1,
-                        marc=prepared.marc_json, created_by=actor, updated_by=actor, created_at=now, updated_at=now, **cols)
-        new_records.append(record)
-        if cols["control_number"]:
-            seen_control[key] = record
+        seen.add(key)
+        new_rows.append({"format": prepared.fmt, "kind": "bibliographic", "status": status, "version": 1,
+                         "marc": prepared.marc_json, "created_by": actor, "updated_by": actor, "created_at": now,
+                         "updated_at": now, **cols})
     if dry_run:
         return
-    session.add_all(new_records)
     session.flush()
-    touched.extend((r, "record.import") for r in new_records)
-    session.add_all(
-        RecordVersion(record_id=r.id, version=r.version, status=r.status, marc=r.marc, saved_by=actor, saved_at=now,
-                      comment="import")
-        for r, _ in touched
-    )
-    session.add_all(IndexQueue(record_id=r.id, queued_at=now) for r, _ in touched)
-    session.add_all(
-        AuditEntry(at=now, actor=actor, action=action, entity_type="record", entity_id=str(r.id),
-                   detail={"version": r.version})
-        for r, action in touched
-    )
+    written = [(r.id, r.version, r.status, r.marc, "record.import-update") for r in updated]
+    if new_rows:
+        ids = session.scalars(insert(Record).returning(Record.id, sort_by_parameter_order=True), new_rows).all()
+        written += [(rid, 1, status, row["marc"], "record.import") for rid, row in zip(ids, new_rows, strict=True)]
+    if written:
+        session.execute(insert(RecordVersion), [
+            {"record_id": rid, "version": v, "status": st, "marc": marc, "saved_by": actor, "saved_at": now, "comment": "import"}
+            for rid, v, st, marc, _ in written])
+        session.execute(insert(IndexQueue), [{"record_id": rid, "queued_at": now} for rid, *_ in written])
+        session.execute(insert(AuditEntry), [
+            {"at": now, "actor": actor, "action": action, "entity_type": "record", "entity_id": str(rid),
+             "detail": {"version": v}} for rid, v, _, _, action in written])
+    for hook in IMPORT_HOOKS:
+        hook(session, actor, [(rid, marc) for rid, _, _, marc, _ in written])
     session.commit()
-    report.record_ids.extend(r.id for r, _ in touched)
+    report.record_ids.extend(rid for rid, *_ in written)
 
 
 def import_files(
@@ -180,21 +215,26 @@ def import_files(
     status: str = "published",
     dry_run: bool = False,
     batch_size: int = 500,
+    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     after_batch: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Import every record of ``paths``; see the module docstring for the guarantees."""
     report = ImportReport()
     who = actor_name(actor) or "import"
-    for path in paths:
-        path = Path(path)
-        batch: list[_Prepared] = []
-        for item in read_records(path, fmt=fmt, encoding=encoding):
-            prepared = _prepare(item, path.name, report)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    for path in map(Path, paths):
+        batch: list[Prepared] = []
+        for prepared in prepared_records(path, fmt, encoding, workers):
             if progress:
                 progress(1)
-            if prepared is not None:
-                batch.append(prepared)
+            for warning in prepared.warnings:
+                report.warnings.append(Problem(path.name, prepared.position, prepared.control_number, warning))
+            if prepared.error is not None:
+                report.failed += 1
+                report.problems.append(Problem(path.name, prepared.position, prepared.control_number, prepared.error))
+                continue
+            batch.append(prepared)
             if len(batch) >= batch_size:
                 _store_batch(session, who, batch, status, report, dry_run)
                 batch = []
