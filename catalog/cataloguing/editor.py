@@ -46,7 +46,8 @@ def rows_of(record: pymarc.Record) -> list[Row]:
 
 def record_of(leader: str, rows: list[Row]) -> pymarc.Record:
     """Build a pymarc record from editor rows; empty subfields and empty rows are dropped."""
-    record = pymarc.Record(force_utf8=True, leader=leader)
+    record = pymarc.Record(force_utf8=True)
+    # a malformed leader is kept as typed, so validation can name the problem
     record.leader = pymarc.Leader(leader) if len(leader) == 24 else leader
     for row in rows:
         tag = row.tag.strip()
