@@ -26,7 +26,20 @@ from datetime import date
 
 from pymarc import Field, Indicators, Leader, Record, Subfield
 
-from marc.fields import clean, control, embedded, first, join_parts, parse_year, split_personal_name, values
+from marc.fields import (
+    NSB,
+    NSE,
+    clean,
+    control,
+    drop_nonsort,
+    embedded,
+    first,
+    join_parts,
+    parse_year,
+    split_nonsort,
+    split_personal_name,
+    values,
+)
 
 UNIMARC_SOURCE = "unimarc"
 MARC21_SOURCE = "marc21"
@@ -534,8 +547,15 @@ def _u_200(f: Field, record: Record):
     }
     has_author = any(x.tag in ("700", "710", "711") for x in record.fields)
     ind1 = "1" if has_author else "0"
+    # Leading non-sorting characters (NSB/NSE) become the 245 ind2 count.
+    nonfiling = "0"
+    if merged and merged[0][0] == "a":
+        prefix, rest = split_nonsort(merged[0][1])
+        if prefix and len(prefix) < 10:
+            nonfiling = str(len(prefix))
+        merged[0] = ("a", drop_nonsort(prefix + rest))
     # No terminal full stop is added: it could not be told from an abbreviation's on the way back.
-    yield _data_field("245", ind1, "0", _punctuate(merged, marks, end=""))
+    yield _data_field("245", ind1, nonfiling, _punctuate(merged, marks, end=""))
     for parallel in values(f, "d"):
         yield _data_field("246", "3", "1", [("a", clean(parallel))])
 
@@ -974,9 +994,12 @@ def _m_044(f: Field, record: Record):
 def _m_245(f: Field, record: Record):
     """245 -> 200 ($a $b $c $n $p $h); 200 ind1 1 = title is an access point."""
     subs = []
+    skip = int(f.indicator2) if f.indicator2.isdigit() else 0
     for code, value in _pairs(f):
         value = clean(value)
         if code == "a":
+            if 0 < skip < len(value) and not any(c == "a" for c, _ in subs):
+                value = NSB + value[:skip] + NSE + value[skip:]  # MARC 21 nonfiling count -> NSB/NSE
             subs.append(("a", value))
         elif code == "b":
             parts = [p for p in re.split(r"\s+:\s+", value) if p]

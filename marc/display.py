@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pymarc import Record
 
-from marc.extract import extract
+from marc.extract import extract, publication_field
 from marc.fields import (
     check_format,
     clean,
@@ -118,7 +118,7 @@ def _describe_unimarc(record: Record) -> Description:
     f205 = fields(record, "205")
     if f205:
         d.edition = ", ".join(clean(v) for v in values(f205[0], "a", "b"))
-    pub = (fields(record, "210") or fields(record, "214") or [None])[0]
+    pub = publication_field(record, "unimarc")
     if pub is not None:
         d.places = [clean(v) for v in values(pub, "a")]
         d.publishers = [clean(v) for v in values(pub, "c")]
@@ -167,8 +167,7 @@ def _describe_marc21(record: Record) -> Description:
     f250 = fields(record, "250")
     if f250:
         d.edition = clean(" ".join(values(f250[0], "a", "b")))
-    pub = next((f for f in fields(record, "264") if f.indicator2 == "1"), None)
-    pub = pub or (fields(record, "260") or fields(record, "264") or [None])[0]
+    pub = publication_field(record, "marc21")
     if pub is not None:
         d.places = [clean(v) for v in values(pub, "a")]
         d.publishers = [clean(v) for v in values(pub, "b")]

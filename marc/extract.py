@@ -230,6 +230,15 @@ def _extract_unimarc(record: Record) -> Summary:
     return s
 
 
+def publication_field(record: Record, fmt: str) -> Field | None:
+    """The field holding place, publisher and date: UNIMARC 210/214, MARC 21 264/260."""
+    return (
+        _uni_publication_field(record)
+        if check_format(record, fmt) == "unimarc"
+        else _marc_publication_field(record)
+    )
+
+
 def _uni_fixed(record: Record) -> str:
     f100 = fields(record, "100")
     return first(f100[0], "a").ljust(36) if f100 else " " * 36

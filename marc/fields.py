@@ -17,6 +17,10 @@ _KEEP_DOT = re.compile(
     r"[А-ЯҐЄІЇа-яґєії]{1,3}|перераб|испр|навч|посіб|Вып|вып|изд|ред|доп)\.$"
 )
 _MARK_CHARS = frozenset("/:;=,+.")
+# Non-sorting characters (ISO 6630 NSB/NSE) as UNIMARC records carry them in Unicode; some exports
+# write "<<The >>title" instead.
+NSB, NSE = "\u0098", "\u009c"
+_NONSORT = re.compile("^(?:\u0098([^\u009c]*)\u009c|<<([^>]*)>>)")
 _SPACES = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 
@@ -70,6 +74,8 @@ def clean(text: str) -> str:
     "etc.", "Вып.") because there it belongs to the data, and after "..." (ellipsis).
     """
     text = (text or "").strip()
+    if NSB in text or text.startswith("<<"):
+        text = drop_nonsort(text)
     if "  " in text or "\n" in text or "\t" in text:
         text = _SPACES.sub(" ", text)
     while text and text[-1] in _MARK_CHARS:
@@ -79,6 +85,20 @@ def clean(text: str) -> str:
             break
         text = text[:-1].rstrip()
     return text
+
+
+def split_nonsort(text: str) -> tuple[str, str]:
+    """Split a leading non-sorting part: "\u0098The \u009cTitle" or "<<The >>Title" -> ("The ", "Title")."""
+    match = _NONSORT.match(text or "")
+    if not match:
+        return "", text or ""
+    return match.group(1) if match.group(1) is not None else match.group(2), text[match.end() :]
+
+
+def drop_nonsort(text: str) -> str:
+    """Remove non-sorting markers, keeping the text they enclose."""
+    prefix, rest = split_nonsort(text)
+    return (prefix + rest).replace(NSB, "").replace(NSE, "")
 
 
 def _keeps_dot(text: str) -> bool:

@@ -238,3 +238,15 @@ def test_same_book_keyed_in_both_formats_converts_into_each_other():
     assert converted["100"]["a"] == marc["100"]["a"] and converted["100"]["4"] == "aut"
     assert marc21_to_unimarc(marc)["700"]["4"] == "070"  # from $e "author."
     assert marc21_to_unimarc(marc)["200"].value() == unimarc["200"].value()
+
+
+def test_nonfiling_characters_become_nsb_nse_and_back():
+    journal = CORNELL[0]  # 245 04 "The Journal of ecclesiastical history."
+    title = marc21_to_unimarc(journal)["200"]["a"]
+    assert title == "\u0098The \u009cJournal of ecclesiastical history"
+    assert extract(marc21_to_unimarc(journal), "unimarc").title == "The Journal of ecclesiastical history"
+    assert unimarc_to_marc21(marc21_to_unimarc(journal))["245"].indicator2 == "4"
+    fig = load("qa-catalogue/short.bnr.1993.mrc")[1]  # Romanian BNR export writes "<<The >>sweetest fig"
+    assert extract(fig, "unimarc").title == "The sweetest fig"
+    marc = unimarc_to_marc21(fig)
+    assert marc["245"].indicator2 == "4" and marc["245"]["a"].startswith("The sweetest fig")
