@@ -95,3 +95,25 @@ def test_unknown_page_is_a_clear_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.headers["Content-Type"].startswith("text/html")
+
+
+def test_import_through_the_web_shows_the_job(login, db):
+    import io
+
+    from sqlalchemy import func, select
+
+    from catalog.demo import DATA
+    from catalog.models import Record
+
+    client = login("cataloguer", "olena")
+    token = csrf_from(client.get("/staff/import").get_data(as_text=True))
+    data = {"csrf_token": token, "format": "unimarc", "encoding": "", "status": "published",
+            "file": (io.BytesIO((DATA / "ukrainian-unimarc.json").read_bytes()), "ukrainian.json")}
+    response = client.post("/staff/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302 and "/staff/jobs/" in response.headers["Location"]
+    job = client.get(response.headers["Location"] + "?format=json").get_json()
+    assert job["status"] == "done", job
+    assert job["result"]["imported"] == 10 and job["done"] == job["total"] == 10
+    assert db.scalar(select(func.count()).select_from(Record)) == 10
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<progress" in page

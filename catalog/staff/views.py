@@ -1,6 +1,10 @@
 """Staff home (recent records), a plain record page, and the health check."""
 
-from flask import Blueprint, jsonify, render_template
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select, text
 
 from catalog.auth import role_required
@@ -68,3 +72,47 @@ def job(job_id: int):
     if request.accept_mimetypes.best == "application/json" or request.args.get("format") == "json":
         return jsonify(state)
     return render_template("staff/job.html", job=state)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required("cataloguer")
+def import_file():
+    """Upload a MARC file; the import runs as a job whose progress the next page shows."""
+    from catalog.indexing import drain_queue_quietly
+    from catalog.jobs import start_job
+    from catalog.records.importer import count_records, import_files
+    from catalog.staff.forms import ImportForm
+
+    form = ImportForm()
+    if form.validate_on_submit():
+        uploads = Path(current_app.config["UPLOAD_PATH"]) / "imports"
+        uploads.mkdir(parents=True, exist_ok=True)
+        name = Path(form.file.data.filename or "upload").name
+        path = uploads / f"{datetime.now():%Y%m%d-%H%M%S}-{name}"
+        form.file.data.save(path)
+        options = {"fmt": form.format.data, "encoding": form.encoding.data or None, "status": form.status.data,
+                   "dry_run": form.dry_run.data}
+        actor = current_user.username
+        report_path = Path(current_app.instance_path) / "reports" / f"{path.stem}.txt"
+
+        def work(progress):
+            total = count_records(path)
+            done = 0
+
+            def step(n):
+                nonlocal done
+                done += n
+                if done % 100 == 0 or done == total:
+                    progress(done, total)
+
+            from catalog.db import get_session
+
+            report = import_files(get_session(), actor, [path], progress=step, workers=1,
+                                  after_batch=None if options["dry_run"] else drain_queue_quietly, **options)
+            progress(done, total, report.summary())
+            report.write(report_path)
+            return report.as_dict()
+
+        job = start_job(get_session(), "import", current_user, work)
+        return redirect(url_for("staff.job", job_id=job.id))
+    return render_template("staff/import.html", form=form)
