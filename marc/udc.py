@@ -119,3 +119,19 @@ def looks_like_udc(notation: str) -> bool:
     if not notation or not _UDC_CHARS.fullmatch(notation):
         return False
     return bool(re.match(r"""[0-9("\[=]""", notation)) and any(ch.isdigit() for ch in notation)
+
+
+def search(query: str, lang: str = "uk", limit: int = 50) -> list[UdcNode]:
+    """Tree classes whose notation starts with ``query`` or whose caption contains it (case-folded)."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    key = query.casefold()
+    found = [
+        node
+        for node, _ in _walk(main_classes())
+        if node.code.startswith(query)
+        or key in node.caption(lang).casefold()
+        or key in node.caption("uk").casefold()
+    ]
+    return found[:limit]

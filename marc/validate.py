@@ -75,6 +75,14 @@ def warnings(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.level == WARNING]
 
 
+def by_field(problems: list[Problem]) -> dict[int | None, list[Problem]]:
+    """Group problems by ``field_index`` (None: record-level), for showing them beside editor rows."""
+    grouped: dict[int | None, list[Problem]] = {}
+    for problem in problems:
+        grouped.setdefault(problem.field_index, []).append(problem)
+    return grouped
+
+
 def validate(record: Record, profile_or_name: dict | str) -> list[Problem]:
     """Check ``record`` against a profile (dict, profile name, or ``"marc21"``/``"unimarc"``)."""
     profile = resolve_profile(profile_or_name)

@@ -212,6 +212,13 @@ def test_udc_path_and_caption_for_real_notations():
     assert udc.caption("(477)") is None and udc.path("") == []
 
 
+def test_udc_search_by_notation_or_caption():
+    assert [n.code for n in udc.search("821")] == ["821", "821.161.2"]
+    assert "811.161.2" in [n.code for n in udc.search("українська мова")]
+    assert [n.code for n in udc.search("psychology", "en")] == ["1", "159.9"]
+    assert udc.search("") == []
+
+
 def test_looks_like_udc():
     for good in ("51", "821.161.2-31", "94(477)", '373.5"20"', "004.738.5:025", "(477)", "=161.2"):
         assert udc.looks_like_udc(good), good

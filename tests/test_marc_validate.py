@@ -9,7 +9,7 @@ from pymarc import Field, Record, Subfield
 
 from marc import isbn
 from marc.profiles import profile_for
-from marc.validate import ERROR, WARNING, Problem, errors, has_errors, validate, warnings
+from marc.validate import ERROR, WARNING, Problem, by_field, errors, has_errors, validate, warnings
 
 DATA = Path(__file__).resolve().parent / "data"
 CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
@@ -445,6 +445,16 @@ def test_field_without_subfields_and_wrong_field_shape_are_errors():
     record = unimarc_book(**{"101": [Field(tag="101", data="ukr")]})
     problems = validate(record, "unimarc")
     assert {p.tag for p in problems} == {"101"} and ("101", "") in [(p.tag, p.code) for p in problems]
+
+
+def test_problems_grouped_by_editor_row():
+    record = unimarc_book(
+        **{"215": [data("215", " ", " ", ("a", "450 с."), ("c", "іл."), ("c", "портр."))], "675": []}
+    )
+    grouped = by_field(validate(record, "unimarc"))
+    row = next(i for i, f in enumerate(record.fields) if f.tag == "215")
+    assert [(p.tag, p.code) for p in grouped[row]] == [("215", "c")]
+    assert [p.tag for p in grouped[None]] == ["675"]
 
 
 def test_errors_block_warnings_do_not():
