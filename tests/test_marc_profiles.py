@@ -22,6 +22,7 @@ from marc.profiles import (
     subfield_def,
     subfield_names,
     tag_choices,
+    tag_groups,
 )
 
 CYRILLIC = re.compile(r"[А-Яа-яІіЇїЄєҐґ]")
@@ -171,6 +172,19 @@ def test_tag_picker_lists_tags_in_order_with_ukrainian_names():
     assert ("675", "Універсальна десяткова класифікація (УДК)") in choices
     assert all(ukrainian(name) for _, name in choices)
     assert dict(tag_choices(profile_for("marc21"), "en"))["245"] == "Title statement"
+
+
+def test_tag_picker_grouped_by_block():
+    groups = tag_groups(profile_for("unimarc"))
+    assert [name for name, _ in groups][:3] == [
+        "0-- Блок ідентифікації",
+        "1-- Блок кодованої інформації",
+        "2-- Блок описової інформації",
+    ]
+    assert dict(dict(groups)["6-- Блок предметного аналізу"])["606"] == "Тематична предметна рубрика"
+    groups = dict(tag_groups(profile_for("marc21"), "en"))
+    assert ("245", "Title statement") in groups["2XX Titles, edition, imprint"]
+    assert len(tag_groups(profile_for("marc21", "authority"))) >= 6
 
 
 # --- UDC ------------------------------------------------------------------------

@@ -12,6 +12,8 @@ A profile is a plain dict (treat it as read-only: it is cached and shared)::
      "leader": {"length": 24, "positions": [Position, ...]},
      "fixed": {"100": {"subfield": "a", "length": 36, "positions": [...]}},
      "title_tag": "200", "local_tags": regex, "recommended": {tag: {"uk", "en"}},
+     "coded": [{"tag", "codes", "kind", "unless"}], "udc": [[tag, code]],
+     "blocks": {"0": {"uk", "en"}, ...},
      "isbn": {"valid": [[tag, code]], "cancelled": [...]}, "issn": {...},
      "fields": {tag: FieldDef}}
 
@@ -122,6 +124,15 @@ def indicator_choices(profile: dict, tag: str, which: int, lang: str = "uk") -> 
 def tag_choices(profile: dict, lang: str = "uk") -> list[tuple[str, str]]:
     """Return ``[(tag, name)]`` of every defined tag, in tag order: the tag picker of the MARC editor."""
     return [(tag, fdef[lang]) for tag, fdef in sorted(profile["fields"].items())]
+
+
+def tag_groups(profile: dict, lang: str = "uk") -> list[tuple[str, list[tuple[str, str]]]]:
+    """Return ``[(block name, [(tag, name)])]``: the tag picker grouped by block (0XX, 1XX ... 9XX)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for tag, name in tag_choices(profile, lang):
+        groups.setdefault(tag[0], []).append((tag, name))
+    blocks = profile.get("blocks", {})
+    return [(blocks[b][lang] if b in blocks else f"{b}XX", tags) for b, tags in sorted(groups.items())]
 
 
 def fixed_positions(profile: dict, tag: str) -> list[dict]:
