@@ -101,6 +101,7 @@ def test_fixed_fields_cover_their_positions():
     unimarc = profile_for("unimarc")
     assert unimarc["fixed"]["100"]["length"] == 36
     assert _covered(fixed_positions(unimarc, "100")) == list(range(36))
+    assert _covered(fixed_positions(unimarc, "105")) == list(range(13))
     for profile in (marc21, unimarc):
         spots = _covered(fixed_positions(profile, "LDR"))
         assert len(spots) == len(set(spots)) and max(spots) == 23

@@ -357,6 +357,13 @@ def test_unimarc_100a_length_and_dates():
     assert [(p.tag, p.code) for p in problems] == [("100", "08"), ("100", "22-24")]
 
 
+def test_unimarc_105a_book_codes():
+    good = unimarc_book(**{"105": [data("105", " ", " ", ("a", "ac  z   001yy"))]})
+    assert validate(good, "unimarc") == []
+    bad = unimarc_book(**{"105": [data("105", " ", " ", ("a", "aX  z   201yy"))]})
+    assert [(p.tag, p.code) for p in validate(bad, "unimarc")] == [("105", "00-03"), ("105", "08")]
+
+
 def test_unimarc_100a_accepts_partly_known_years():
     partly = UNIMARC_100A[:9] + "19  " + UNIMARC_100A[13:]
     assert validate(unimarc_book(**{"100": [data("100", " ", " ", ("a", partly))]}), "unimarc") == []
