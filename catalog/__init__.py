@@ -19,6 +19,8 @@ BLUEPRINTS = [
     "catalog.auth.views:bp",
     "catalog.staff.views:bp",
     "catalog.api.views:bp",
+    "catalog.cataloguing.views:bp",
+    "catalog.cataloguing.api:bp",
 ]
 
 # CLI command modules: each has ``register(cli_group)``.
