@@ -106,6 +106,17 @@ def _show(value: str) -> str:
     return value.replace(" ", "#")
 
 
+def _chars(count: int) -> str:
+    """'24 символи', '36 символів', '21 символ': Ukrainian plural after a number."""
+    if count % 10 == 1 and count % 100 != 11:
+        word = "символ"
+    elif 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        word = "символи"
+    else:
+        word = "символів"
+    return f"{count} {word}"
+
+
 def _pos_label(start: int, length: int) -> str:
     return f"{start:02d}" if length == 1 else f"{start:02d}-{start + length - 1:02d}"
 
@@ -131,7 +142,7 @@ def _check_leader(leader: str, profile: dict) -> list[Problem]:
                 ERROR,
                 "LDR",
                 "",
-                f"Маркер запису має містити {spec['length']} символи, а містить {len(leader)}.",
+                f"Маркер запису має містити {_chars(spec['length'])}, а містить {len(leader)}.",
                 f"The leader must be {spec['length']} characters long, not {len(leader)}.",
             )
         ]
@@ -371,7 +382,7 @@ def _check_fixed(record: Record, profile: dict, leader: str) -> list[Problem]:
                         ERROR,
                         tag,
                         code or "",
-                        f"{where_uk} «{spec['uk']}» має містити {spec['length']} символів, а містить {len(data)}.",
+                        f"{where_uk} «{spec['uk']}» має містити {_chars(spec['length'])}, а містить {len(data)}.",
                         f"{where_en} ({spec['en']}) must be {spec['length']} characters long, not {len(data)}.",
                         index,
                     )

@@ -511,6 +511,10 @@ def unimarc_person_authority():
 def test_unimarc_authority_heading():
     record = unimarc_person_authority()
     assert validate(record, "unimarc_auth") == []
+    record["100"]["a"] = "20240131aukry50"
+    (problem,) = validate(record, "unimarc_auth")
+    assert "має містити 24 символи, а містить 15" in problem.message
+    record["100"]["a"] = "20240131aukry50      ca0"
     record.remove_fields("200")
     (problem,) = validate(record, "unimarc_auth")
     assert (problem.level, problem.tag) == (ERROR, "200") and "Немає заголовка" in problem.message

@@ -136,7 +136,7 @@ def tag_groups(profile: dict, lang: str = "uk") -> list[tuple[str, list[tuple[st
 
 
 def fixed_positions(profile: dict, tag: str) -> list[dict]:
-    """Return the position definitions of a fixed field: ``LDR`` (leader), ``008`` or ``100`` (UNIMARC $a)."""
+    """Return the position definitions of a fixed field: ``LDR`` (leader), ``008``, UNIMARC ``100``/``105`` ($a)."""
     if tag == "LDR":
         return profile["leader"]["positions"]
     fixed = profile.get("fixed", {}).get(tag)
