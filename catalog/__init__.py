@@ -21,11 +21,15 @@ BLUEPRINTS = [
     "catalog.api.views:bp",
     "catalog.cataloguing.views:bp",
     "catalog.cataloguing.api:bp",
+    "catalog.admin.views:bp",
+    "catalog.backup.views:bp",
+    "catalog.backup.api:bp",
 ]
 
 # CLI command modules: each has ``register(cli_group)``.
 CLI_MODULES = [
     "catalog.cli",
+    "catalog.backup.cli",
 ]
 
 

@@ -1,0 +1,1 @@
+"""The administration area: backup status and staff users."""
