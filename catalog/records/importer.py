@@ -157,40 +157,40 @@ def _store_batch(session: Session, actor: str, batch: list[Prepared], status: st
                  dry_run: bool) -> None:
     by_control, by_isbn = _existing_matches(session, batch)
     now = utcnow()
-    new_rows: list[dict] = []
-    updated: list[Record] = []
-    seen: set = set()
+    new_rows: dict = {}  # key -> row; a record repeated in one batch keeps its last state
+    written: list[tuple] = []  # (record id, version, status, marc, action) of updates, in order
     for prepared in batch:
         cols = prepared.cols
-        key = (cols["control_number"], cols["control_source"])
+        key = (cols["control_number"], cols["control_source"]) if cols["control_number"] else ("", prepared.position)
         match = by_control.get(key) if cols["control_number"] else by_isbn.get(cols["isbn"]) if cols["isbn"] else None
-        if match is None and cols["control_number"] and key in seen:
-            report.skipped += 1  # the same record twice in one batch
-            continue
-        if match is not None and match.marc == prepared.marc_json:
+        pending = new_rows.get(key)
+        if match is not None and match.marc == prepared.marc_json or pending and pending["marc"] == prepared.marc_json:
             report.skipped += 1
             continue
-        if match is not None:
-            report.updated += 1
-            if not dry_run:
-                match.version += 1
-                match.marc, match.format, match.updated_at, match.updated_by = prepared.marc_json, prepared.fmt, now, actor
-                for name, value in cols.items():
-                    setattr(match, name, value)
-                updated.append(match)
+        if match is None and pending is None:
+            report.imported += 1
+            new_rows[key] = {"format": prepared.fmt, "kind": "bibliographic", "status": status, "version": 1,
+                             "marc": prepared.marc_json, "created_by": actor, "updated_by": actor, "created_at": now,
+                             "updated_at": now, **cols}
             continue
-        report.imported += 1
-        seen.add(key)
-        new_rows.append({"format": prepared.fmt, "kind": "bibliographic", "status": status, "version": 1,
-                         "marc": prepared.marc_json, "created_by": actor, "updated_by": actor, "created_at": now,
-                         "updated_at": now, **cols})
+        report.updated += 1
+        if dry_run:
+            continue
+        if pending is not None:
+            pending.update({"format": prepared.fmt, "marc": prepared.marc_json, **cols})
+            continue
+        match.version += 1
+        match.marc, match.format, match.updated_at, match.updated_by = prepared.marc_json, prepared.fmt, now, actor
+        for name, value in cols.items():
+            setattr(match, name, value)
+        written.append((match.id, match.version, match.status, match.marc, "record.import-update"))
     if dry_run:
         return
     session.flush()
-    written = [(r.id, r.version, r.status, r.marc, "record.import-update") for r in updated]
-    if new_rows:
-        ids = session.scalars(insert(Record).returning(Record.id, sort_by_parameter_order=True), new_rows).all()
-        written += [(rid, 1, status, row["marc"], "record.import") for rid, row in zip(ids, new_rows, strict=True)]
+    rows = list(new_rows.values())
+    if rows:
+        ids = session.scalars(insert(Record).returning(Record.id, sort_by_parameter_order=True), rows).all()
+        written += [(rid, 1, status, row["marc"], "record.import") for rid, row in zip(ids, rows, strict=True)]
     if written:
         session.execute(insert(RecordVersion), [
             {"record_id": rid, "version": v, "status": st, "marc": marc, "saved_by": actor, "saved_at": now, "comment": "import"}
@@ -199,10 +199,8 @@ def _store_batch(session: Session, actor: str, batch: list[Prepared], status: st
         session.execute(insert(AuditEntry), [
             {"at": now, "actor": actor, "action": action, "entity_type": "record", "entity_id": str(rid),
              "detail": {"version": v}} for rid, v, _, _, action in written])
-    for hook in IMPORT_HOOKS:
-        hook(session, actor, [(rid, marc) for rid, _, _, marc, _ in written])
     session.commit()
-    report.record_ids.extend(rid for rid, *_ in written)
+    report.record_ids.extend(dict.fromkeys(rid for rid, *_ in written))
 
 
 def import_files(
