@@ -70,6 +70,7 @@ class Decision(NamedTuple):
 
     encoding: str
     warning: str | None = None
+    replace: bool = False  # decode UTF-8 with U+FFFD for bad bytes instead of failing
 
 
 def normalize_encoding(name: str) -> str:
@@ -180,7 +181,7 @@ def choose_encoding(data: bytes, declared: str | None) -> Decision:
         guess = guess_cyrillic_codepage(data)
         if guess:
             return Decision(guess, f"declares UTF-8 but is not valid UTF-8; decoded as {guess}")
-        return Decision(UTF8, "declares UTF-8 but is not valid UTF-8; bad bytes replaced")
+        return Decision(UTF8, "declares UTF-8 but is not valid UTF-8; bad bytes replaced", replace=True)
     if utf8:
         if declared is None:
             return Decision(UTF8)

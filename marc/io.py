@@ -232,8 +232,7 @@ def _decode_chunk(chunk: bytes, decision: Decision) -> Record:
     """Let pymarc decode one record with the chosen encoding, keeping its leader."""
     enc = decision.encoding
     if enc == UTF8:
-        handling = "replace" if decision.warning and "replaced" in decision.warning else "strict"
-        return Record(chunk, force_utf8=True, utf8_handling=handling)
+        return Record(chunk, force_utf8=True, utf8_handling="replace" if decision.replace else "strict")
     leader = chunk[:LEADER_LEN].decode("ascii")
     if leader[9] == "a":  # pymarc would read leader/09 'a' as UTF-8
         chunk = chunk[:9] + b" " + chunk[10:]
@@ -267,79 +266,96 @@ def _mark_unicode(record: Record, fmt: str) -> None:
             return
 
 
+def _decide_encoding(
+    chunk: bytes, record_format: str, field100a: str | None, encoding: str | None, warnings: list[str]
+) -> Decision:
+    """Pick the encoding of one record: the override, else what it declares checked against its bytes."""
+    if encoding == ISO5426:
+        return Decision(LATIN1, "ISO 5426 cannot be decoded exactly; decoded as ISO 8859-1")
+    if encoding == UTF8 and not _valid_utf8(chunk):
+        return Decision(UTF8, "is not valid UTF-8; bad bytes replaced", replace=True)
+    if encoding:
+        return Decision(encoding)
+    declared_100 = unimarc_declared(field100a) if record_format == "unimarc" else None
+    if chunk[9:10] == b"a":
+        if declared_100 not in (None, UTF8):
+            warnings.append(f"leader/09 declares UTF-8 but 100 $a/26-29 declares {declared_100}")
+        return choose_encoding(chunk, UTF8)
+    return choose_encoding(chunk, MARC8 if record_format == "marc21" else declared_100)
+
+
+def _decode_noting_problems(
+    chunk: bytes, decision: Decision, entries: list[tuple[str, int, int]], base: int, warnings: list[str]
+) -> Record:
+    """Decode with pymarc, turning what it logs or warns about (e.g. extra indicators) into warnings."""
+    notes: list = []
+    caught: list = []
+    _NOTES.local.notes = notes
+    try:
+        if _BAD_SUBFIELD_CODE.search(chunk):  # only then does pymarc warn (non-ASCII subfield code)
+            with pywarnings.catch_warnings(record=True) as caught:
+                pywarnings.simplefilter("always")
+                record = _decode_chunk(chunk, decision)
+        else:
+            record = _decode_chunk(chunk, decision)
+    finally:
+        _NOTES.local.notes = None
+    for message, args in notes:
+        text = next((v for k, v in _INDICATOR_NOTES.items() if message.startswith(k)), message)
+        piece = args[0] if isinstance(args, tuple) and args and isinstance(args[0], bytes) else b""
+        warnings.append(f"{_field_at(chunk, entries, base, piece)} {text}")
+    warnings.extend(str(caught_warning.message) for caught_warning in caught)
+    return record
+
+
+def _undecodable(
+    exc: UnicodeDecodeError, chunk: bytes, entries: list[tuple[str, int, int]], base: int
+) -> str:
+    where = _field_at(chunk, entries, base, bytes(exc.object))
+    byte = exc.object[exc.start]
+    if exc.encoding == "ascii":  # pymarc decodes indicators as ASCII
+        return f"{where}: indicator byte 0x{byte:02X} is not ASCII"
+    name = {"utf-8": "UTF-8", "marc8_to_unicode": "MARC-8"}.get(exc.encoding, exc.encoding)
+    return f"{where}: byte 0x{byte:02X} is not valid {name}"
+
+
 def _read_iso_chunk(
     chunk: bytes, position: int, fmt: str, encoding: str | None, note: str | None
 ) -> ReadItem:
-    warnings = [f"record {position}: {note}"] if note else []
-    guessed = fmt if fmt != "auto" else "marc21"
+    """Read one framed record; every problem is reported in the ReadItem, nothing raises."""
+    problems = [note] if note else []
+    record_format = fmt if fmt != "auto" else "marc21"
+    error = record = None
     try:
-        problems: list[str] = []
         entries, base = _inspect(chunk, problems)
-        warnings.extend(f"record {position}: {problem}" for problem in problems)
-        tags = {tag for tag, _, _ in entries}
-        field100a = None
-        for tag, length, offset in entries:
-            if tag == "100":
-                field100a = _subfield_a(chunk[base + offset : base + offset + length])
-                break
-        record_format = fmt if fmt != "auto" else _guess_format(tags, field100a)
-        guessed = record_format
+        field100a = next(
+            (
+                _subfield_a(chunk[base + off : base + off + size])
+                for tag, size, off in entries
+                if tag == "100"
+            ),
+            None,
+        )
+        if fmt == "auto":
+            record_format = _guess_format({tag for tag, _, _ in entries}, field100a)
         if (not chunk[:5].isdigit() or int(chunk[:5]) > len(chunk)) and len(chunk) <= ISO2709_MAX:
             chunk = b"%05d" % len(chunk) + chunk[5:]  # pymarc needs a number no larger than the data
-        if encoding:
-            decision = Decision(encoding)
-            if encoding == ISO5426:
-                decision = Decision(LATIN1, "ISO 5426 cannot be decoded exactly; decoded as ISO 8859-1")
-            if encoding == UTF8 and not _valid_utf8(chunk):
-                decision = Decision(UTF8, "is not valid UTF-8; bad bytes replaced")
-        else:
-            declared_100 = unimarc_declared(field100a) if record_format == "unimarc" else None
-            if chunk[9:10] == b"a":
-                declared = UTF8
-                if declared_100 not in (None, UTF8):
-                    warnings.append(
-                        f"record {position}: leader/09 declares UTF-8 but 100 $a/26-29 declares {declared_100}"
-                    )
-            elif record_format == "marc21":
-                declared = MARC8
-            else:
-                declared = declared_100
-            decision = choose_encoding(chunk, declared)
+        decision = _decide_encoding(chunk, record_format, field100a, encoding, problems)
         if decision.warning:
-            warnings.append(f"record {position}: {decision.warning}")
-        notes: list = []
-        _NOTES.local.notes = notes
+            problems.append(decision.warning)
         try:
-            caught: list = []
-            if _BAD_SUBFIELD_CODE.search(chunk):  # pymarc warns about a non-ASCII subfield code
-                with pywarnings.catch_warnings(record=True) as caught:
-                    pywarnings.simplefilter("always")
-                    record = _decode_chunk(chunk, decision)
-            else:
-                record = _decode_chunk(chunk, decision)
-        finally:
-            _NOTES.local.notes = None
-        for message, args in notes:
-            text = next((v for k, v in _INDICATOR_NOTES.items() if message.startswith(k)), message)
-            piece = args[0] if isinstance(args, tuple) and args and isinstance(args[0], bytes) else b""
-            warnings.append(f"record {position}: {_field_at(chunk, entries, base, piece)} {text}")
-        for caught_warning in caught:
-            warnings.append(f"record {position}: {caught_warning.message}")
+            record = _decode_noting_problems(chunk, decision, entries, base, problems)
+        except UnicodeDecodeError as exc:
+            error = _undecodable(exc, chunk, entries, base)
     except _Malformed as exc:
+        error = str(exc)
         if fmt == "auto":
-            guessed = _format_from_directory(chunk)
-        return ReadItem(position, None, guessed, None, f"record {position}: {exc}", warnings)
-    except UnicodeDecodeError as exc:
-        where = _field_at(chunk, entries, base, bytes(exc.object))
-        byte = exc.object[exc.start]
-        if exc.encoding == "ascii":  # pymarc decodes indicators as ASCII
-            message = f"record {position}: {where}: indicator byte 0x{byte:02X} is not ASCII"
-        else:
-            name = {"utf-8": "UTF-8", "marc8_to_unicode": "MARC-8"}.get(exc.encoding, exc.encoding)
-            message = f"record {position}: {where}: byte 0x{byte:02X} is not valid {name}"
-        return ReadItem(position, None, guessed, None, message, warnings)
+            record_format = _format_from_directory(chunk)
     except Exception as exc:  # pymarc raises many types; a bad record must never stop the file
-        return ReadItem(position, None, guessed, None, f"record {position}: {_describe(exc)}", warnings)
+        error = _describe(exc)
+    warnings = [f"record {position}: {problem}" for problem in problems]
+    if record is None:
+        return ReadItem(position, None, record_format, None, f"record {position}: {error}", warnings)
     _mark_unicode(record, record_format)
     return ReadItem(position, record, record_format, _control_number(record), None, warnings)
 
