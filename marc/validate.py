@@ -83,14 +83,20 @@ def by_field(problems: list[Problem]) -> dict[int | None, list[Problem]]:
     return grouped
 
 
-def validate(record: Record, profile_or_name: dict | str) -> list[Problem]:
-    """Check ``record`` against a profile (dict, profile name, or ``"marc21"``/``"unimarc"``)."""
+def validate(
+    record: Record, profile_or_name: dict | str, *, assigned_on_save: tuple[str, ...] = ()
+) -> list[Problem]:
+    """Check ``record`` against a profile (dict, profile name, or ``"marc21"``/``"unimarc"``).
+
+    ``assigned_on_save`` names mandatory tags the caller fills itself when it stores the
+    record (e.g. ``("001", "005")`` for a new record): their absence is not reported.
+    """
     profile = resolve_profile(profile_or_name)
     problems: list[Problem] = []
     leader = str(record.leader) if record.leader is not None else ""
     problems += _check_leader(leader, profile)
     problems += _check_fields(record, profile)
-    problems += _check_presence(record, profile)
+    problems += _check_presence(record, profile, assigned_on_save)
     problems += _check_fixed(record, profile, leader)
     problems += _check_numbers(record, profile)
     problems += _check_codes(record, profile)
@@ -332,8 +338,8 @@ def _check_subfields(field, fdef: dict, index: int) -> list[Problem]:
 # --- mandatory and recommended fields ------------------------------------------
 
 
-def _check_presence(record: Record, profile: dict) -> list[Problem]:
-    present = {f.tag for f in record.fields}
+def _check_presence(record: Record, profile: dict, assigned_on_save=()) -> list[Problem]:
+    present = {f.tag for f in record.fields} | set(assigned_on_save)
     problems = []
     for tag, fdef in profile["fields"].items():
         if fdef["mandatory"] and tag not in present:

@@ -152,6 +152,12 @@ def test_missing_mandatory_control_and_coded_fields():
     assert [(p.tag, p.code) for p in errors(problems)] == [("008", "")]
 
 
+def test_fields_the_catalogue_assigns_on_save_can_be_left_out():
+    record = unimarc_book(**{"001": [], "005": []})
+    assert [p.tag for p in validate(record, "unimarc")] == ["001"]
+    assert validate(record, "unimarc", assigned_on_save=("001", "005")) == []
+
+
 def test_missing_mandatory_subfield_is_an_error():
     record = unimarc_book(**{"200": [data("200", "1", " ", ("f", "П. Л. Свердан"))]})
     (problem,) = validate(record, "unimarc")
