@@ -19,6 +19,8 @@ BLUEPRINTS = [
     "catalog.auth.views:bp",
     "catalog.staff.views:bp",
     "catalog.api.views:bp",
+    "catalog.acquisitions.views:bp",
+    "catalog.acquisitions.api:bp",
     "catalog.cataloguing.views:bp",
     "catalog.cataloguing.api:bp",
     "catalog.admin.views:bp",

@@ -11,6 +11,21 @@ from marc.io import record_from_json, write_records
 
 SERIALIZATIONS = ("iso2709", "marcxml", "json")
 
+# Areas add fields on export (e.g. holdings 995/952 from copies): callables taking
+# (session, record) and returning pymarc fields. Stored fields with a tag listed in a
+# provider's ``replaces`` attribute are dropped first, so they are not doubled.
+EXPORT_FIELD_PROVIDERS: list = []
+
+
+def with_provided_fields(session: Session, record: Record, marc):
+    """``marc`` (the stored record) with every export provider's fields added."""
+    for provider in EXPORT_FIELD_PROVIDERS:
+        for tag in getattr(provider, "replaces", ()):
+            marc.remove_fields(tag)
+        for field in provider(session, record):
+            marc.add_ordered_field(field)
+    return marc
+
 
 def iter_records(session: Session, statuses: tuple[str, ...], batch_size: int = 1000) -> Iterator[Record]:
     last_id = 0
@@ -37,7 +52,7 @@ def export_records(
         raise ValueError(f"Unknown export format '{serialization}': choose one of {', '.join(SERIALIZATIONS)}")
     records = []
     for record in iter_records(session, statuses):
-        records.append(record_from_json(record.marc))
+        records.append(with_provided_fields(session, record, record_from_json(record.marc)))
         if progress:
             progress(1)
     out.write_bytes(write_records(records, serialization))

@@ -199,6 +199,8 @@ def _store_batch(session: Session, actor: str, batch: list[Prepared], status: st
         session.execute(insert(AuditEntry), [
             {"at": now, "actor": actor, "action": action, "entity_type": "record", "entity_id": str(rid),
              "detail": {"version": v}} for rid, v, _, _, action in written])
+    for hook in IMPORT_HOOKS:
+        hook(session, actor, [(rid, marc) for rid, _, _, marc, _ in written])
     session.commit()
     report.record_ids.extend(dict.fromkeys(rid for rid, *_ in written))
 
