@@ -186,3 +186,13 @@ def test_udc_browser_shows_classes_with_ukrainian_captions(client, login):
     html = client.get("/cataloguing/udc?code=5").get_data(as_text=True)
     assert "51" in html
     assert "Математика" in client.get("/cataloguing/udc?q=математ").get_data(as_text=True)
+
+
+def test_the_workbench_speaks_ukrainian_by_default(client, login):
+    login("cataloguer")
+    html = client.get("/cataloguing/").get_data(as_text=True)
+    assert "Робоче місце каталогізатора" in html
+    guided = client.get("/cataloguing/new?format=unimarc").get_data(as_text=True)
+    assert "Основна назва" in guided and "Опублікувати" in guided and "Предметна рубрика" in guided
+    client.get("/lang/en")
+    assert "Cataloguing workbench" in client.get("/cataloguing/").get_data(as_text=True)
