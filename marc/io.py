@@ -36,8 +36,9 @@ LEADER_LEN = 24
 ISO2709_MAX = 99_999
 FIELD_TERMINATOR = 0x1E
 RECORD_TERMINATOR = 0x1D
-# Bytes that may sit between or after records without being a record: newlines, DOS EOF, NUL.
-_FILLER = b"\r\n\x1a\x00"
+# Bytes that may sit between or after records without being a record: newlines, DOS EOF,
+# NUL and blank padding (marc-perl's filler.usmarc).
+_FILLER = b"\r\n\x1a\x00 \t"
 _DIRECTORY_ENTRY = re.compile(rb"([\x20-\x7e]{3})([0-9]{4})([0-9]{5})")
 _BAD_SUBFIELD_CODE = re.compile(rb"\x1f[\x80-\xff]")
 _TAG = re.compile(r"^[!-~]{3}$")  # three printable ASCII characters (ISO 2709 3.x: tags)
@@ -124,10 +125,14 @@ def _frame_iso2709(data: bytes) -> Iterator[tuple[bytes, str | None]]:
     """
     pos, end_of_data = 0, len(data)
     while pos < end_of_data:
+        start = pos
         while pos < end_of_data and data[pos] in _FILLER or data[pos : pos + 1] == b"\x1d":
             pos += 1
         if pos >= end_of_data:
             return
+        if not data[pos : pos + 5].isdigit():  # maybe a leader whose length is blanks: give them back
+            while pos > start and data[pos - 1] == 0x20:
+                pos -= 1
         head = data[pos : pos + 5]
         length = int(head) if head.isdigit() else 0
         end = pos + length
@@ -137,7 +142,7 @@ def _frame_iso2709(data: bytes) -> Iterator[tuple[bytes, str | None]]:
             continue
         term = data.find(b"\x1d", pos)
         if term == -1:
-            rest = data[pos:].rstrip(_FILLER + b" \t")
+            rest = data[pos:].rstrip(_FILLER)
             if not rest:
                 return
             if length == len(rest) or length == len(rest) + 1:

@@ -451,3 +451,9 @@ def test_iso5426_override_reads_as_latin1_with_a_warning():
     (item,) = read("qa-catalogue/short.bnr.1993.mrc", encoding="iso5426")[:1]
     assert item.record is not None
     assert item.warnings == ["record 1: ISO 5426 cannot be decoded exactly; decoded as ISO 8859-1"]
+
+
+def test_blank_and_nul_filler_between_records_is_skipped():
+    items = read("marc-perl/filler.usmarc")
+    assert [item.error for item in items] == [None, None, None]
+    assert items[1].control_number is not None
