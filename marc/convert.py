@@ -11,8 +11,11 @@ keeps it. Koha items (UNIMARC 995 <-> MARC 21 952) keep subfields without a coun
 Known losses inside mapped fields (no counterpart, rarely filled): 200$z (language of parallel title),
 210$b (publisher's address), 101$f/$g, 675$z and 686$v (edition/language of the classification),
 225$z; UNIMARC 100/26-33 (character sets) become "50" (Unicode) because the converted record is
-Unicode; MARC 21 008 positions 18-34 other than audience, form of item and government publication;
-200 ind1 (title significance) is set to 1. MARC 21 names with a title ($t) go to 886 as a whole.
+Unicode; 200 ind1 (title significance) is set to 1. MARC 21 names with a title ($t) go to 886 whole.
+
+Fixed fields: 008 is built from 100 (and 100 from 008), and the source fixed field also travels in
+886, so the positions the other format has no place for (UNIMARC cataloguing language and script,
+MARC 21 008/18-34 material codes) come back on the return trip; values edited in between win.
 
 ISBD punctuation: MARC 21 records carry it inside subfields (leader/18 "i"); UNIMARC generates it at
 display time. MARC 21 output is punctuated, UNIMARC output is stripped of it.
@@ -36,6 +39,7 @@ from marc.fields import (
     first,
     join_parts,
     parse_year,
+    split_isbn,
     split_nonsort,
     split_personal_name,
     values,
@@ -409,6 +413,7 @@ def _relator_to_unimarc(field: Field) -> list[tuple[str, str]]:
 def unimarc_to_marc21(record: Record) -> Record:
     """Convert a UNIMARC bibliographic record to MARC 21 (see the module docstring for the rules)."""
     out: list[Field] = []
+    kept_008 = ""
     # UNIMARC 700 (or 710) is the primary responsibility: it becomes the MARC 21 main entry 1XX.
     main = next((f for f in record.fields if f.tag in ("700", "710")), None)
     for f in record.fields:
@@ -417,6 +422,9 @@ def unimarc_to_marc21(record: Record) -> Record:
             continue
         if f.tag == "886" and first(f, "2") == MARC21_SOURCE:
             restored = _restore(f)
+            if restored is not None and restored.tag == "008":
+                kept_008 = restored.data  # merged with 100 below
+                continue
             if restored is not None:
                 out.append(restored)
                 continue
@@ -433,8 +441,7 @@ def unimarc_to_marc21(record: Record) -> Record:
 
     result = Record()
     result.leader = Leader(_u_leader(record))  # Record(leader=...) would force positions 20-23
-    if not any(x.tag == "008" for x in out):
-        out.append(Field(tag="008", data=_u_008(record)))
+    out.append(Field(tag="008", data=_u_008(record, kept_008)))
     result.fields = _sort(out)
     return result
 
@@ -445,7 +452,7 @@ def _u_leader(record: Record) -> str:
     return (
         "00000"
         + STATUS_U2M.get(ld[5], "n")
-        + TYPE_U2M.get(ld[6], "a")
+        + TYPE_U2M.get(ld[6], ld[6])  # unknown codes pass through unchanged
         + (ld[7] if ld[7] in "acims" else "m")
         + " a22"
         + "00000"
@@ -461,8 +468,12 @@ def _u_fixed(record: Record) -> str:
     return first(found[0], "a").ljust(36) if found else " " * 36
 
 
-def _u_008(record: Record) -> str:
-    """Build MARC 21 008 from UNIMARC 100$a, 101 and 102 (book-type positions 18-34)."""
+def _u_008(record: Record, kept: str = "") -> str:
+    """Build MARC 21 008 from UNIMARC 100$a, 101 and 102 (book-type positions 18-34).
+
+    `kept` is the original 008 when the record came from MARC 21 (kept in 886): its material-specific
+    positions 18-34 and 38-39 are reused, and its date and country codes where 100/102 still agree.
+    """
     u = _u_fixed(record)
     entered = u[2:8] if u[:8].strip().isdigit() else date.today().strftime("%y%m%d")
     date_type = DATE_U2M.get(u[8], "|")
@@ -481,7 +492,25 @@ def _u_008(record: Record) -> str:
     # 18-21 illustrations, 22 audience, 23 form of item, 24-27 contents, 28 government publication,
     # 29 conference, 30 festschrift, 31 index, 32 undefined, 33 literary form, 34 biography.
     books = "    " + AUDIENCE_U2M.get(u[17], " ") + online + "    " + GOV_U2M.get(u[20], "|") + "000 0 "
-    return (entered + date_type + date1 + date2 + country.ljust(3) + books[:17] + lang.ljust(3) + " d")[:40]
+    text = (entered + date_type + date1 + date2 + country.ljust(3) + books[:17] + lang.ljust(3) + " d")[:40]
+    if len(kept) >= 18:
+        kept = kept.ljust(40)
+        dates = kept[6:15]
+        if DATE_M2U.get(kept[6]) == u[8] and kept[7:11].replace("u", " ") == u[9:13]:
+            text = text[:6] + dates + text[15:]
+        if not f102 or COUNTRIES_BACK.get(kept[15:18].strip()) == first(f102[0], "a").upper():
+            text = text[:15] + kept[15:18] + text[18:]
+        # Audience and government publication: the UNIMARC value wins only if it was edited, i.e.
+        # differs from what marc21_to_unimarc derived from this 008 (see _m_100).
+        fixed = list(kept[18:35])
+        marc_type = TYPE_U2M.get(ld[6:7], ld[6:7])
+        books, gov_types = marc_type in ("a", "t"), marc_type in ("a", "t", "e", "f", "m")
+        if books and u[17] != (AUDIENCE_M2U.get(kept[22], "u") if books else "u"):
+            fixed[22 - 18] = text[22]
+        if gov_types and u[20] != GOV_M2U.get(kept[28], "u"):
+            fixed[28 - 18] = text[28]
+        text = text[:18] + "".join(fixed) + text[35:38] + kept[38:40]
+    return text
 
 
 def _u_101(f: Field, record: Record):
@@ -519,7 +548,7 @@ def _u_200(f: Field, record: Record):
         target = {"a": "a", "b": "h", "e": "b", "f": "c", "g": "c", "h": "n", "i": "p"}.get(code)
         if target == "h":
             value = f"[{value.strip().strip('[]')}]"
-        if target:
+        if target and value.strip():
             subs.append((target, value.strip()))
     # MARC 21 has one $b and one $c: join repeats with ISBD marks.
     merged: list[tuple[str, str]] = []
@@ -839,6 +868,7 @@ def marc21_to_unimarc(record: Record) -> Record:
                 out.append(restored)
                 continue
         if f.tag == "008":
+            out.append(_kept(f, MARC21_SOURCE))  # 100 is built from it below; kept for 18-34 and 38-39
             continue
         handler = _M2U.get(f.tag)
         if handler is None:
@@ -870,8 +900,8 @@ def _m_leader(record: Record) -> str:
     return (
         "00000"
         + STATUS_M2U.get(ld[5], "n")
-        + TYPE_M2U.get(ld[6], "a")
-        + LEVEL_M2U.get(ld[7], "m")
+        + TYPE_M2U.get(ld[6], ld[6])
+        + LEVEL_M2U.get(ld[7], ld[7])
         + HIER_M2U.get(ld[19], " ")
         + " 22"
         + "00000"
@@ -956,11 +986,10 @@ def _m_020(f: Field, record: Record):
     subs = []
     for code, value in _pairs(f):
         if code in ("a", "z"):
-            match = re.match(r"\s*([0-9Xx\-]+)\s*(?:\((.*?)\))?", value)
-            number = match.group(1) if match else clean(value)
+            number, qualifier = split_isbn(value)
             subs.append((code, number))
-            if match and match.group(2):
-                subs.append(("b", match.group(2)))
+            if qualifier:
+                subs.append(("b", qualifier))
         elif code == "q":
             subs.append(("b", clean(value).strip("()")))
         elif code == "c":

@@ -6,7 +6,6 @@ cleaned of ISBD punctuation so that the same book gives the same Summary in both
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from pymarc import Field, Record
@@ -22,6 +21,7 @@ from marc.fields import (
     index,
     join_parts,
     parse_year,
+    split_isbn,
     split_personal_name,
     values,
 )
@@ -74,8 +74,7 @@ def _join(parts, sep: str) -> str:
 
 def _isbn(value: str) -> str:
     """Keep the ISBN itself, dropping qualifiers: "0585377618 (electronic bk.) :" -> "0585377618"."""
-    match = re.search(r"[0-9][0-9Xx\-]{8,}[0-9Xx]", value)
-    return match.group(0) if match else clean(value)
+    return split_isbn(value)[0]
 
 
 def _language_codes(text: str) -> list[str]:

@@ -76,7 +76,7 @@ def clean(text: str) -> str:
     text = (text or "").strip()
     if NSB in text or text.startswith("<<"):
         text = drop_nonsort(text)
-    if "  " in text or "\n" in text or "\t" in text:
+    if "  " in text or "\n" in text or "\t" in text or "\xa0" in text:
         text = _SPACES.sub(" ", text)
     while text and text[-1] in _MARK_CHARS:
         if text[-1] == "." and (text.endswith("...") or _keeps_dot(text)):
@@ -113,6 +113,18 @@ def _keeps_dot(text: str) -> bool:
 def strip_brackets(text: str) -> str:
     """Remove square brackets around a supplied element: "[2008]" -> "2008"."""
     return text.replace("[", "").replace("]", "").strip()
+
+
+_ISBN = re.compile(r"^\s*([0-9][0-9Xx\- ]*[0-9Xx])\s*(?:\((.*?)\))?")
+
+
+def split_isbn(value: str) -> tuple[str, str]:
+    """Split an ISBN subfield into (number, qualifier): "0585377618 (electronic bk.) :" ->
+    ("0585377618", "electronic bk."); "978 3 12045300 0" stays whole. Unparseable text is returned cleaned."""
+    match = _ISBN.match(value or "")
+    if not match or sum(ch.isdigit() for ch in match.group(1)) < 9:
+        return clean(value), ""
+    return match.group(1), (match.group(2) or "").strip()
 
 
 def parse_year(text: str | None) -> int | None:

@@ -284,6 +284,15 @@ def test_clean_strips_isbd_punctuation_but_keeps_abbreviations(raw, cleaned):
     assert clean(raw) == cleaned
 
 
+def test_isbn_qualifiers_are_dropped():
+    from marc.fields import split_isbn
+
+    assert split_isbn("0585377618 (electronic bk.) :") == ("0585377618", "electronic bk.")
+    assert split_isbn("978 3 12045300 0") == ("978 3 12045300 0", "")
+    assert split_isbn("5-7443-0043-0") == ("5-7443-0043-0", "")
+    assert split_isbn("RMBY0.38 (v. 1)")[0] == "RMBY0.38 (v. 1)"  # not an ISBN: kept as text
+
+
 def test_name_helpers():
     assert initials("Павло Левкович") == "П. Л."
     assert initials("П.Л.") == "П. Л."
