@@ -21,11 +21,12 @@ BLUEPRINTS = [
     "catalog.api.views:bp",
     "catalog.acquisitions.views:bp",
     "catalog.acquisitions.api:bp",
-    "catalog.cataloguing.views:bp",
-    "catalog.cataloguing.api:bp",
     "catalog.admin.views:bp",
     "catalog.backup.views:bp",
     "catalog.backup.api:bp",
+    "catalog.sru.views:bp",
+    "catalog.cataloguing.views:bp",
+    "catalog.cataloguing.api:bp",
 ]
 
 # CLI command modules: each has ``register(cli_group)``.
