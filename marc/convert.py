@@ -701,7 +701,7 @@ def _u_410(f: Field, record: Record):
 
 
 def _u_person_subs(f: Field) -> list[tuple[str, str]]:
-    surname, rest = _trim(first(f, "a")), _trim(first(f, "b")).lstrip(", ")
+    surname, rest = _trim(first(f, "a")).rstrip(", "), _trim(first(f, "b")).lstrip(", ")
     subs = [("a", f"{surname}, {rest}" if rest else surname)]
     subs += [("b", _trim(v)) for v in values(f, "d")] + [("c", _trim(v)) for v in values(f, "c")]
     subs += [("d", _trim(v)) for v in values(f, "f")] + [("q", f"({_trim(v)})") for v in values(f, "g")]

@@ -15,6 +15,7 @@ from marc.extract import extract, publication_field
 from marc.fields import (
     check_format,
     clean,
+    embedded,
     fields,
     first,
     initials,
@@ -83,6 +84,7 @@ class Description:
     issn: list[str] = field(default_factory=list)
     host_title: str = ""
     analytic: bool = False  # a component part (article, chapter): host follows "//"
+    host_part: str = ""  # where in the host: "2023, № 2. С. 10-15" (463$v, 773$g)
     part_of_set: bool = False  # a volume described under the title of its multipart set
 
 
@@ -133,6 +135,11 @@ def _describe_unimarc(record: Record) -> Description:
     s = extract(record, "unimarc")
     d.isbn, d.issn, d.host_title = s.isbn, s.issn, s.host_title
     d.analytic = bool(fields(record, "463")) and not fields(record, "461")
+    if d.analytic:
+        link = fields(record, "463")[0]
+        d.host_part = clean(first(link, "v")) or next(
+            (clean(v) for tag, _i, subs in embedded(link) if tag == "200" for c, v in subs if c == "v"), ""
+        )
     d.part_of_set = bool(fields(record, "461"))
     d.medium = clean(first(f200[0], "b")).strip("[]") if f200 else ""
     return d
@@ -181,6 +188,8 @@ def _describe_marc21(record: Record) -> Description:
     s = extract(record, "marc21")
     d.isbn, d.issn, d.host_title = s.isbn, s.issn, s.host_title
     d.analytic = str(record.leader)[7:8] in ("a", "b")
+    if d.analytic and fields(record, "773"):
+        d.host_part = clean(first(fields(record, "773")[0], "g"))
     d.part_of_set = str(record.leader)[19:20] in ("b", "c")
     d.medium = clean(first(f245[0], "h")).strip("[]") if f245 else ""
     return d
@@ -200,8 +209,11 @@ def _title_proper(d: Description) -> str:
     return f"{title} [{d.medium}]" if d.medium else title
 
 
-def _host(d: Description) -> str:
-    return f" // {d.host_title}" if d.analytic and d.host_title else ""
+def _host(d: Description, separator: str) -> str:
+    """ " // Host. – part" for a component part (ДСТУ ГОСТ 7.1:2006, analytic description)."""
+    if not (d.analytic and d.host_title):
+        return ""
+    return f" // {_append(d.host_title, separator, d.host_part)}"
 
 
 def _append(text: str, separator: str, element: str) -> str:
@@ -249,7 +261,7 @@ def isbd(record: Record, fmt: str | None = None) -> str:
         title += f" : {other}"
     if d.responsibility:
         title += " / " + " ; ".join(d.responsibility)
-    text = _append(d.heading, " ", title) + _host(d)
+    text = _append(d.heading, " ", title) + _host(d, AREA)
     for area in (d.edition, _publication(d), _physical(d)):
         text = _append(text, AREA, area)
     if d.series:
@@ -291,7 +303,7 @@ def dstu8302(record: Record, fmt: str | None = None) -> str:
             title += ": " + other
     if d.responsibility and not (d.heading and d.single_author):
         title += " / " + " ; ".join(d.responsibility)
-    text = _append(d.heading, " ", title) + _host(d)
+    text = _append(d.heading, " ", title) + _host(d, ". ")
     for area in (d.edition, _publication(d), _physical(d)):
         text = _append(text, ". ", area)
     if d.series:

@@ -140,12 +140,18 @@ def test_analytic_record_names_its_host():
     record = Record(leader="00000naa0 2200000   450 ")
     record.add_field(
         field("200", "1 ", "a", "Каталогізація в умовах війни", "f", "О. Петренко"),
-        field("463", " 0", "1", "001kat-42", "1", "2001 ", "a", "Бібліотечний форум"),
+        field(
+            "463", " 0", "1", "001kat-42", "1", "2001 ", "a", "Бібліотечний форум", "v", "2023, № 2. С. 10-15"
+        ),
         field("700", " 1", "a", "Петренко", "b", "Олена"),
     )
-    assert isbd(record, "unimarc").startswith(
-        "Петренко О. Каталогізація в умовах війни / О. Петренко // Бібліотечний форум"
+    assert isbd(record, "unimarc") == (
+        "Петренко О. Каталогізація в умовах війни / О. Петренко // Бібліотечний форум. – 2023, № 2. С. 10-15"
     )
+    assert dstu8302(record, "unimarc") == (
+        "Петренко О. Каталогізація в умовах війни // Бібліотечний форум. 2023, № 2. С. 10-15."
+    )
+    assert isbd(unimarc_to_marc21(record), "marc21") == isbd(record, "unimarc")
 
 
 def test_dublin_core_of_real_records():
