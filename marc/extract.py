@@ -355,6 +355,13 @@ def _extract_marc21(record: Record) -> Summary:
             name = _marc_corporate(f)
             s.authors.append(name)
             s.names.append(name)
+    # 880: the same names in their original script (e.g. Cyrillic beside the romanised heading).
+    for f in fields(record, "880"):
+        linked = first(f, "6")[:3]
+        if linked in ("100", "700"):
+            s.names.extend(_marc_person(f))
+        elif linked in ("110", "111", "710", "711"):
+            s.names.append(_marc_corporate(f))
 
     for f in fields(record, "600", "610", "611", "630", "648", "650", "651", "655", "653"):
         if f.tag == "653":

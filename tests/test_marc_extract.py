@@ -211,6 +211,13 @@ def test_extract_marc21_real_records(records, position, expected):
         assert getattr(summary, key) == value, key
 
 
+def test_vernacular_names_from_880_are_searchable_names():
+    summary = extract(CORNELL[50], "marc21")
+    assert "Мельниченко, В. М." in summary.names and "Мельниченко, Василь Миколайович" in summary.names
+    assert "Черкаський національний університет імені Богдана Хмельницького" in summary.names
+    assert summary.authors[0] == "Melʹnychenko, V. M."  # authors stay the record's headings
+
+
 def test_material_types_of_cornell_exemplars():
     counts = Counter(extract(r, "marc21").material_type for r in CORNELL)
     assert set(counts) <= set(MATERIAL_TYPES)
