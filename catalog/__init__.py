@@ -19,6 +19,7 @@ BLUEPRINTS = [
     "catalog.auth.views:bp",
     "catalog.staff.views:bp",
     "catalog.api.views:bp",
+    "catalog.opac.views:bp",
     "catalog.acquisitions.views:bp",
     "catalog.acquisitions.api:bp",
     "catalog.admin.views:bp",

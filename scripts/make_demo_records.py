@@ -11,6 +11,13 @@ from pymarc import Field, Leader, Record, Subfield
 OUT = Path(__file__).resolve().parent.parent / "catalog" / "demo" / "data" / "ukrainian-unimarc.json"
 
 
+def with_check_digit(isbn: str) -> str:
+    """The ISBN-13 with its check digit recomputed (the demo's numbers are illustrative)."""
+    digits = [int(c) for c in isbn if c.isdigit()][:12]
+    check = (10 - sum(d * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10) % 10
+    return isbn[:-1] + str(check)
+
+
 def unimarc_book(rid, isbn, lang, title, sub, resp, place, pub, year, pages, udc, subjects, authors,
                  series=None, note=None, url=None, bbk=None):
     r = Record(force_utf8=True)
@@ -18,13 +25,13 @@ def unimarc_book(rid, isbn, lang, title, sub, resp, place, pub, year, pages, udc
     r.add_field(Field(tag="001", data=rid))
     r.add_field(Field(tag="005", data="20230315120000.0"))
     if isbn:
-        r.add_field(Field(tag="010", indicators=[" ", " "], subfields=[Subfield("a", isbn)]))
+        r.add_field(Field(tag="010", indicators=[" ", " "], subfields=[Subfield("a", with_check_digit(isbn))]))
     r.add_field(Field(tag="100", indicators=[" ", " "], subfields=[Subfield("a", f"20230315d{year}    k  y0ukry50      ca")]))
     r.add_field(Field(tag="101", indicators=["0", " "], subfields=[Subfield("a", lang)]))
     r.add_field(Field(tag="102", indicators=[" ", " "], subfields=[Subfield("a", "UA")]))
     sf = [Subfield("a", title)]
-    if sub:
-        sf.append(Subfield("e", sub))
+    for part in (sub.split(" : ") if sub else []):
+        sf.append(Subfield("e", part))
     if resp:
         sf.append(Subfield("f", resp))
     r.add_field(Field(tag="200", indicators=["1", " "], subfields=sf))

@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery"
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "app" in getattr(item, "fixturenames", ()):
+        if {"app", "demo_app"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
 
 
@@ -93,26 +93,52 @@ def database_url(tmp_path, postgres, sqlite_template):
         yield f"sqlite:///{target}"
 
 
-@pytest.fixture
-def app(tmp_path, database_url):
+def make_app(instance_path: Path, database_url: str):
+    """A migrated test app on ``database_url``."""
     from catalog import create_app
     from catalog.db import get_engine, init_schema
 
     app = create_app({
         "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "INSTANCE_PATH": str(instance_path),
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "JOBS_INLINE": True,
     })
     with app.app_context():
         init_schema(get_engine())
-    yield app
+    return app
+
+
+def close_app(app) -> None:
+    from catalog.db import get_engine
+
     with app.app_context():
         index = app.extensions.get("kataloh.index")
         if index is not None and hasattr(index, "close"):
             index.close()
         get_engine().dispose()
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    app = make_app(tmp_path / "instance", database_url)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory, postgres):
+    """One app per test module with the demo catalogue loaded (read-only tests share it)."""
+    instance = tmp_path_factory.mktemp("demo") / "instance"
+    url = postgres.create() if postgres is not None else f"sqlite:///{instance.parent / 'kataloh.db'}"
+    app = make_app(instance, url)
+    result = app.test_cli_runner().invoke(args=["init", "--demo"])
+    assert result.exit_code == 0, result.output
+    yield app
+    close_app(app)
+    if postgres is not None:
+        postgres.drop(url)
 
 
 @pytest.fixture

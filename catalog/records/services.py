@@ -59,10 +59,12 @@ def check_choice(value: str, allowed: tuple, what: str) -> None:
         raise CatalogError(f"Unknown {what} '{value}': choose one of {', '.join(allowed)}")
 
 
-def validation_problems(marc_record: pymarc.Record, fmt: str, kind: str) -> list:
+def validation_problems(marc_record: pymarc.Record, fmt: str, kind: str, assigned_on_save=()) -> list:
+    """Problems found by the format profile; ``assigned_on_save`` are tags the save adds (001, 005)."""
     from marc.validate import validate
 
-    return validate(marc_record, f"{fmt}_{'bib' if kind == 'bibliographic' else 'auth'}")
+    return validate(marc_record, f"{fmt}_{'bib' if kind == 'bibliographic' else 'auth'}",
+                    assigned_on_save=tuple(assigned_on_save))
 
 
 def _stamp_005(marc_record: pymarc.Record) -> None:
@@ -121,7 +123,8 @@ def save_record(
     status = status or (existing.status if existing else "draft")
     check_choice(status, RECORD_STATUSES, "record status")
     if validate and status == "published":
-        problems = [p for p in validation_problems(marc_record, fmt, kind) if p.level == "error"]
+        assigned = (("005",) if stamp else ()) + (("001",) if existing is None and library_code else ())
+        problems = [p for p in validation_problems(marc_record, fmt, kind, assigned) if p.level == "error"]
         if problems:
             raise ValidationFailed(
                 f"Record cannot be published: {len(problems)} error(s), first: {problems[0].tag} {problems[0].message_en}",
