@@ -10,7 +10,6 @@ the commission's signatures and the accounting service's mark.
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
 from catalog.acquisitions import reports
@@ -30,17 +29,96 @@ def new_pdf(orientation: str = "P", unit: str = "mm", fmt="A4") -> FPDF:
     return pdf
 
 
-def _table(pdf: FPDF, header: list[str], rows: list[list], footer: list | None, widths: tuple, size: float = 7.5,
-           align_right_from: int | None = None) -> None:
-    pdf.set_font(FONT, size=size)
-    bold = FontFace(emphasis="BOLD")
-    with pdf.table(col_widths=widths, headings_style=bold, repeat_headings=1, line_height=size * 0.55,
-                   text_align="LEFT", padding=0.8) as table:
-        table.row([str(h) for h in header])
-        for cells in rows:
-            table.row(["" if c is None else str(c) for c in cells])
-        if footer:
-            table.row(["" if c is None else str(c) for c in footer], style=bold)
+class Measure:
+    """Fast string widths for one font: single-character widths, memoised (fpdf2's own is slow)."""
+
+    def __init__(self, pdf: FPDF):
+        self.pdf = pdf
+        self.cache: dict[str, float] = {}
+
+    def __call__(self, text: str) -> float:
+        cache, total = self.cache, 0.0
+        for ch in text:
+            width = cache.get(ch)
+            if width is None:
+                width = cache[ch] = self.pdf.get_string_width(ch)
+            total += width
+        return total
+
+
+def wrap(measure, text: str, width: float) -> list[str]:
+    """Split ``text`` into lines no wider than ``width`` (long words are cut)."""
+    lines: list[str] = []
+    space = measure(" ")
+    for paragraph in (text or "").split("\n"):
+        line, line_w = "", 0.0
+        for word in paragraph.split(" "):
+            word_w = measure(word)
+            if line and line_w + space + word_w <= width:
+                line, line_w = f"{line} {word}", line_w + space + word_w
+                continue
+            if not line and word_w <= width:
+                line, line_w = word, word_w
+                continue
+            if line:
+                lines.append(line)
+            while word_w > width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and measure(word[:cut]) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+                word_w = measure(word)
+            line, line_w = word, word_w
+        lines.append(line)
+    return lines or [""]
+
+
+def _table(pdf: FPDF, header: list[str], rows: list[list], footer: list | None, widths: tuple, size: float = 7.5) -> None:
+    """A bordered table with wrapped cells and the heading repeated on every page.
+
+    Drawn cell by cell: fpdf2's own ``table()`` lays out each row too slowly for a
+    register of thousands of lines.
+    """
+    scale = pdf.epw / sum(widths)
+    widths = [w * scale for w in widths]
+    pad, line_h = 0.8, size * 0.42
+
+    pdf.set_font(FONT, "", size)
+    regular = Measure(pdf)
+    pdf.set_font(FONT, "B", size)
+    bold_measure = Measure(pdf)
+
+    def draw(cells: list, bold: bool = False) -> None:
+        pdf.set_font(FONT, "B" if bold else "", size)
+        measure = bold_measure if bold else regular
+        wrapped = [wrap(measure, "" if c is None else str(c), w - 2 * pad) for c, w in zip(cells, widths, strict=True)]
+        height = max(len(lines) for lines in wrapped) * line_h + 2 * pad
+        if pdf.get_y() + height > pdf.page_break_trigger and not is_heading:
+            pdf.add_page()
+            _heading()
+        x, y = pdf.l_margin, pdf.get_y()
+        for lines, w in zip(wrapped, widths, strict=True):
+            pdf.rect(x, y, w, height)
+            for i, line in enumerate(lines):
+                if line:
+                    pdf.text(x + pad, y + pad + (i + 0.78) * line_h, line)
+            x += w
+        pdf.set_xy(pdf.l_margin, y + height)
+
+    is_heading = False
+
+    def _heading() -> None:
+        nonlocal is_heading
+        is_heading = True
+        draw(header, bold=True)
+        is_heading = False
+
+    _heading()
+    for cells in rows:
+        draw(cells)
+    if footer:
+        draw(footer, bold=True)
 
 
 def report_pdf(title: str, subtitle: str, header: list[str], rows: list[list], footer: list | None,

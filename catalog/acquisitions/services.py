@@ -415,7 +415,7 @@ def find_records(session: Session, text: str, limit: int = 20) -> list[Record]:
     conditions = [Record.title.contains(v, autoescape=True) for v in variants]
     if len(digits) >= 10:
         conditions.append(Record.isbn == digits)
-    if text.isdigit():
+    if text.isdigit() and len(text) <= 9:  # a record number, within a 32-bit integer
         conditions.append(Record.id == int(text))
     return list(session.scalars(
         select(Record).where(Record.status != "deleted", Record.kind == "bibliographic", or_(*conditions))
