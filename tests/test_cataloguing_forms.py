@@ -196,3 +196,20 @@ def test_the_workbench_speaks_ukrainian_by_default(client, login):
     assert "Основна назва" in guided and "Опублікувати" in guided and "Предметна рубрика" in guided
     client.get("/lang/en")
     assert "Cataloguing workbench" in client.get("/cataloguing/").get_data(as_text=True)
+
+
+def test_a_saved_record_reaches_the_search_index(app, client, login):
+    login("cataloguer")
+    response = guided_post(client, "/cataloguing/new?format=unimarc", {"fmt": "unimarc", **BOOK})
+    record_id = record_id_of(response)
+    from catalog.db import get_session
+    from catalog.indexing import get_index, queued_count
+
+    with app.app_context():
+        assert queued_count(get_session()) == 1  # queued with the record, indexed after the response
+    response.close()  # what a WSGI server does once the response is sent
+    from search.query import Query
+
+    with app.app_context():
+        assert queued_count(get_session()) == 0
+        assert record_id in [int(i) for i in get_index().search(Query(text="Свердан")).ids]
