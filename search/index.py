@@ -424,8 +424,8 @@ class SearchIndex:
         try:
             if self._searcher is None or self._searcher.reader().generation() != generation:
                 # A new searcher, not Searcher.refresh(): that reuses segment readers and so
-                # misses deletions made by other writers.
-                self._close_searcher()
+                # misses deletions made by other writers. The old one is not closed here: another
+                # thread may still be reading it; its files close when it is garbage collected.
                 self._searcher = self._ix.searcher(weighting=_weighting())
         except Exception as exc:
             log.warning("search index at %s failed to open a searcher (%s)", self.path, exc)
@@ -507,7 +507,12 @@ class SearchIndex:
             segments = len(reader.leaf_readers())
         if segments > 1 and optimize:
             self.optimize()
-        (self.path / REBUILD_FLAG).unlink(missing_ok=True)
+        indexed = self.doc_count()
+        if indexed != n:  # e.g. an indexing subprocess died: keep asking for a rebuild
+            log.error("search index rebuild wrote %d of %d documents", indexed, n)
+            (self.path / REBUILD_FLAG).write_text(f"last rebuild wrote {indexed} of {n} documents\n")
+        else:
+            (self.path / REBUILD_FLAG).unlink(missing_ok=True)
         if progress:
             progress(n)
         return n
@@ -725,8 +730,8 @@ class SearchIndex:
                 assert len(col) == offset
                 col.extend(self._leaf_column(leaf, fname))
         live = {leaf.segment().segment_id() for leaf, _ in leaves if leaf.segment() is not None}
-        for k in [k for k in self._columns if k[0] not in live]:
-            del self._columns[k]
+        for k in [k for k in list(self._columns) if k[0] not in live]:
+            self._columns.pop(k, None)
         self._cache_gen[key] = (reader, col)
         return col
 
