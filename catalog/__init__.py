@@ -33,6 +33,7 @@ BLUEPRINTS = [
 # CLI command modules: each has ``register(cli_group)``.
 CLI_MODULES = [
     "catalog.cli",
+    "catalog.acquisitions.cli",
     "catalog.backup.cli",
 ]
 

@@ -238,3 +238,15 @@ def test_copy_availability_reaches_the_search_document(db, books):
     extras = availability_extras(db, [ukr.id])
     assert extras[ukr.id]["availability"] == "available"
     assert sorted(extras[ukr.id]["inv"]) == ["1", "2"] and len(extras[ukr.id]["barcode"]) == 2
+
+
+def test_cli_sets_locations_and_continues_numbering(runner, db, books):
+    ukr, _ = books
+    result = runner.invoke(args=["acquisitions", "location", "rare", "Рідкісні видання", "--prefix", "Р-"])
+    assert result.exit_code == 0, result.output
+    assert "Р-" in runner.invoke(args=["acquisitions", "locations"]).output
+    assert runner.invoke(args=["acquisitions", "continue-numbering", "5000", "--prefix", "Р-"]).exit_code == 0
+    refused = runner.invoke(args=["acquisitions", "continue-numbering", "10", "--prefix", "Р-"])
+    assert refused.exit_code != 0 and "5000" in refused.output
+    receipt = services.create_receipt(db, "olena", source_type="donation")
+    assert services.receive_copies(db, "olena", receipt, ukr.id, 1, location="rare")[0].inventory_number == "Р-5000"

@@ -95,8 +95,8 @@ def set_sequence_start(session: Session, actor, prefix: str, next_value: int) ->
     name = inventory_sequence(prefix)
     row = session.scalar(select(NumberSequence).where(NumberSequence.name == name).with_for_update())
     if row is not None and next_value < row.next_value:
-        raise ValidationFailed(f"Inventory numbers{' ' + prefix if prefix else ''} are already given up to "
-                           f"{row.next_value - 1}: the next one cannot be {next_value}")
+        raise ValidationFailed(f"The next inventory number{' with prefix ' + prefix if prefix else ''} is already "
+                               f"{row.next_value}: numbering cannot go back to {next_value}")
     if row is None:
         row = NumberSequence(name=name, next_value=next_value)
         session.add(row)
