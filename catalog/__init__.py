@@ -28,6 +28,8 @@ BLUEPRINTS = [
     "catalog.sru.views:bp",
     "catalog.cataloguing.views:bp",
     "catalog.cataloguing.api:bp",
+    "catalog.plan.views:bp",
+    "catalog.plan.api:bp",
 ]
 
 # CLI command modules: each has ``register(cli_group)``.
