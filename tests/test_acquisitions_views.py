@@ -140,6 +140,8 @@ def test_rest_api_receipts_copies_acts_and_registers(app, db, api_token, tmp_pat
     inventory = client.get("/api/v1/registers/inventory?first=1&last=2&format=csv", headers=headers)
     assert "Списаний" in inventory.get_data(as_text=True)
     assert client.get(f"/api/v1/acts/{act['id']}?format=pdf", headers=headers).data.startswith(b"%PDF-")
+    assert client.get("/api/v1/copies?page=x", headers=headers).status_code == 400
+    assert client.get(f"/api/v1/copies?receipt_id={receipt['id']}", headers=headers).get_json()["total"] == 2
     reader = api_token("reader-services")
     assert client.post("/api/v1/receipts", json={"source_type": "donation"}, headers=reader).status_code == 403
     spec = client.get("/api/v1/openapi.json").get_json()

@@ -25,6 +25,16 @@ def body() -> dict:
     return data
 
 
+def whole(value, name: str, default: int | None = None) -> int:
+    """A whole-number argument, or a 400 naming it."""
+    if value in (None, "") and default is not None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise CatalogError(f"{name} must be a whole number, not '{value}'") from exc
+
+
 def copy_json(copy: Copy) -> dict:
     return {
         "id": copy.id, "record_id": copy.record_id, "receipt_id": copy.receipt_id,
@@ -83,7 +93,7 @@ def list_receipts():
     session = get_session()
     query = select(Receipt).order_by(Receipt.year.desc(), Receipt.number.desc())
     if request.args.get("year"):
-        query = query.where(Receipt.year == int(request.args["year"]))
+        query = query.where(Receipt.year == whole(request.args["year"], "year"))
     return jsonify({"items": [receipt_json(r) for r in session.scalars(query.limit(500))]})
 
 
@@ -112,7 +122,8 @@ def receive_copies(receipt_id: int):
     if "record_id" not in data:
         raise CatalogError("record_id is required")
     copies = services.receive_copies(
-        session, g.actor, receipt, int(data["record_id"]), int(data.get("count", 1)), price=data.get("price", 0),
+        session, g.actor, receipt, whole(data["record_id"], "record_id"), whole(data.get("count"), "count", 1),
+        price=data.get("price", 0),
         currency=data.get("currency", "UAH"), location=data.get("location", ""), call_number=data.get("call_number", ""),
         barcodes=data.get("barcodes") or None)
     response = jsonify({"items": [copy_json(c) for c in copies]})
@@ -126,7 +137,8 @@ def receive_eresource(receipt_id: int):
     session = get_session()
     receipt = services.get_receipt(session, receipt_id)
     data = body()
-    resource = services.receive_eresource(session, g.actor, receipt, int(data.get("record_id", 0)), url=data.get("url", ""),
+    resource = services.receive_eresource(session, g.actor, receipt, whole(data.get("record_id"), "record_id"),
+                                          url=data.get("url", ""),
                                           licence=data.get("licence", ""), access_notes=data.get("access_notes", ""),
                                           price=data.get("price", 0), currency=data.get("currency", "UAH"))
     response = jsonify({"id": resource.id, "record_id": resource.record_id, "url": resource.url})
@@ -143,12 +155,12 @@ def list_copies():
     query = select(Copy)
     for arg in ("record_id", "receipt_id"):
         if request.args.get(arg):
-            query = query.where(getattr(Copy, arg) == int(request.args[arg]))
+            query = query.where(getattr(Copy, arg) == whole(request.args[arg], arg))
     for arg in ("status", "location", "inventory_number", "barcode"):
         if request.args.get(arg):
             query = query.where(getattr(Copy, arg) == request.args[arg])
-    page = max(1, int(request.args.get("page", 1)))
-    per_page = max(1, min(int(request.args.get("per_page", 100)), 1000))
+    page = max(1, whole(request.args.get("page"), "page", 1))
+    per_page = max(1, min(whole(request.args.get("per_page"), "per_page", 100), 1000))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     rows = session.scalars(query.order_by(Copy.id).offset((page - 1) * per_page).limit(per_page)).all()
     return jsonify({"items": [copy_json(c) for c in rows], "page": page, "per_page": per_page, "total": total})
