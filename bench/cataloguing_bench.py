@@ -46,6 +46,7 @@ def make_data(rng: random.Random, n: int):
 
 def fill(app, n: int, seed: int = 7) -> float:
     """Bulk-insert n records with their version 1; returns seconds."""
+    from pymarc import Field
     from sqlalchemy import insert
 
     from catalog.cataloguing.guided import build
@@ -53,7 +54,6 @@ def fill(app, n: int, seed: int = 7) -> float:
     from catalog.models import Record, RecordVersion, utcnow
     from catalog.records.services import summary_columns
     from marc.io import record_to_json
-    from pymarc import Field
 
     rng = random.Random(seed)
     start = time.perf_counter()
@@ -133,8 +133,8 @@ def time_saves(app, n_records: int, saves: int, seed: int = 11) -> dict:
             out["create_db"].append(db)
             out["create_index"].append(ix)
             session.expunge_all()
-    out["edit"] = [a + b for a, b in zip(out["edit_db"], out["edit_index"])]
-    out["create"] = [a + b for a, b in zip(out["create_db"], out["create_index"])]
+    out["edit"] = [a + b for a, b in zip(out["edit_db"], out["edit_index"], strict=True)]
+    out["create"] = [a + b for a, b in zip(out["create_db"], out["create_index"], strict=True)]
     return out
 
 

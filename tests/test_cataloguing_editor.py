@@ -254,3 +254,55 @@ def test_a_stale_save_is_refused_with_the_diff_and_nothing_lost(app, client, log
     with app.app_context():
         rec = get_session().get(Record, record_id)
         assert marc_of(rec)["200"]["a"] == "Кобзар: вибране" and rec.version == 3
+
+
+@pytest.mark.parametrize("path,fmt", [("irbis/test1.iso", "unimarc"),
+                                      ("folio-mod-source-record-manager/CornellFOLIOExemplars_Bibs.mrc", "marc21")])
+def test_both_editors_open_real_imported_records(app, cataloguer, path, fmt):
+    """Any record opens in the guided form and the MARC editor; saving from the form keeps its other fields."""
+    from pathlib import Path
+
+    from marc.io import read_records
+
+    item = next(i for i in read_records(Path(__file__).parent / "data" / path) if i.record is not None)
+    record_id = None
+    from catalog.db import get_session
+    from catalog.records.services import save_record
+
+    with app.app_context():
+        record_id = save_record(get_session(), "import", item.record, fmt=item.format, status="draft",
+                                validate=False).id
+    assert item.format == fmt
+    guided_page = cataloguer.get(f"/cataloguing/records/{record_id}/guided")
+    editor_page = cataloguer.get(f"/cataloguing/records/{record_id}/marc")
+    assert guided_page.status_code == 200 and editor_page.status_code == 200
+    tags_before = {f.tag for f in item.record.fields} - {"005"}
+    html = guided_page.get_data(as_text=True)
+    import lxml.html
+
+    form = next(f for f in lxml.html.fromstring(html).forms if f.get("class", "").startswith("form guided"))
+    values = dict(form.form_values())  # what a browser submits (buttons aside)
+    saved = cataloguer.post(f"/cataloguing/records/{record_id}/guided", data={**values, "draft": "1"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)[:1500]
+    from catalog.models import Record
+    from catalog.records.services import marc_of
+
+    with app.app_context():
+        after = marc_of(get_session().get(Record, record_id))
+    kept = tags_before - {f.tag for f in after.fields}
+    assert not kept, f"fields lost: {kept}"
+
+
+def test_serial_issue_and_e_resource_forms_build_their_fields():
+    from catalog.cataloguing.guided import GuidedData, build
+
+    serial = GuidedData(material="serial", title="Бібліотечний форум", issn="2518-7341", numbering="2024, № 3", year="2024")
+    u = build(serial, "unimarc", library_code="UA-LuOUNB")
+    assert str(u.leader)[7] == "s" and u["011"]["a"] == "2518-7341" and u["207"]["a"] == "2024, № 3"
+    m = build(serial, "marc21", library_code="UA-LuOUNB")
+    assert str(m.leader)[7] == "s" and m["022"]["a"] == "2518-7341" and m["362"]["a"] == "2024, № 3"
+    online = GuidedData(material="e-resource", title="Електронний каталог", url="https://example.org/ek", year="2023")
+    u = build(online, "unimarc")
+    assert str(u.leader)[6] == "l" and u["856"]["u"] == "https://example.org/ek"
+    m = build(online, "marc21")
+    assert str(m.leader)[6] == "m" and m["008"].data[23] == "o" and m["856"].indicator2 == "0"

@@ -19,7 +19,6 @@ from catalog.cataloguing.services import check
 from catalog.db import get_session
 from catalog.errors import CatalogError
 from catalog.records.services import load_record, marc_of
-from marc.io import record_from_json
 
 bp = Blueprint("cataloguing_api", __name__, url_prefix="/api/v1")
 bp.csrf_exempt = True  # bearer tokens, no cookies
@@ -138,9 +137,10 @@ def copycat_targets():
 @bp.get("/copycat/search")
 @token_required(*READ_ROLES)
 def copycat_search():
+    import json
+
     from marc.extract import extract
     from marc.io import record_to_json
-    import json
 
     result = copycat.search_target(request.args.get("target", ""), request.args.get("field", "any"),
                                    request.args.get("q", ""), maximum=min(int(request.args.get("max", "10") or 10), 50))

@@ -17,7 +17,7 @@ from pymarc import Field, Indicators, Subfield
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.cataloguing.guided import GuidedData, auth_id_of, _initials
+from catalog.cataloguing.guided import GuidedData, _initials, auth_id_of
 from catalog.errors import CatalogError, NotFound, ValidationFailed
 from catalog.models import Record
 from catalog.records.services import load_record, marc_of, save_record

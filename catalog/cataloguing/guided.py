@@ -29,6 +29,13 @@ NAME_ROLES = {  # role: (UNIMARC relator code, MARC 21 relator code)
     "translator": ("730", "trl"),
     "illustrator": ("440", "ill"),
 }
+RELATOR_TERMS = {  # MARC 21 $e relator terms (and their usual abbreviations)
+    "author": ("author", "aut", "автор"),
+    "editor": ("ed", "ed.", "editor", "eds", "редактор", "ред"),
+    "compiler": ("comp", "comp.", "compiler", "укладач", "уклад"),
+    "translator": ("tr", "tr.", "trans", "translator", "перекладач", "пер"),
+    "illustrator": ("ill", "ill.", "illustrator", "ілюстратор", "іл"),
+}
 SUBJECT_KINDS = ("topical", "personal", "corporate", "geographic", "keyword")
 U_SUBJECT_TAGS = {"topical": "606", "personal": "600", "corporate": "601", "geographic": "607", "keyword": "610"}
 M_SUBJECT_TAGS = {"topical": "650", "personal": "600", "corporate": "610", "geographic": "651", "keyword": "653"}
@@ -207,8 +214,17 @@ def build(data: GuidedData, fmt: str, base: pymarc.Record | None = None, *, libr
     """Write ``data`` into a copy of ``base`` (or a new record) in ``fmt``, keeping unmanaged fields."""
     record = pymarc.Record(force_utf8=True)
     old_leader = str(base.leader) if base is not None else None
-    kept = [f for f in (base.fields if base is not None else []) if f.tag not in MANAGED[fmt]]
-    new = _unimarc_fields(data) if fmt == "unimarc" else _marc21_fields(data, library_code)
+    managed = set(MANAGED[fmt])
+    if data.material != "article":
+        managed -= {"461", "463", "773"}  # a host link the form does not show is kept as it is
+    if fmt == "unimarc":
+        managed.discard("461")  # set/series link (not written by the form)
+    kept = [f for f in (base.fields if base is not None else []) if f.tag not in managed
+            or (f.tag == "264" and f.indicator2 != "1")]
+    reuse = _reusable(base, fmt) if base is not None else {}
+    new = _unimarc_fields(data, reuse) if fmt == "unimarc" else _marc21_fields(data, library_code, reuse)
+    if base is not None:
+        new = _merge_unknown(new, base, fmt)
     fixed = {}
     for f in kept:
         if f.tag in ("100", "008"):
@@ -233,8 +249,65 @@ def build(data: GuidedData, fmt: str, base: pymarc.Record | None = None, *, libr
     return record
 
 
-def _unimarc_fields(d: GuidedData) -> list:
-    out = [_df("010", " ", " ", [("a", i)]) for i in d.isbn]
+# Single fields the form edits only in part: their other subfields (and indicators) are kept.
+FORM_CODES = {
+    "unimarc": {"011": "a", "101": "a", "200": "aef", "205": "a", "207": "a", "210": "acd", "215": "acd",
+                "225": "av", "300": "a", "330": "a", "856": "u"},
+    "marc21": {"022": "a", "041": "a", "245": "abc", "250": "a", "264": "abc", "260": "abc", "300": "abc",
+               "362": "a", "490": "av", "500": "a", "520": "a", "856": "u"},
+}
+
+
+def _reusable(base: pymarc.Record, fmt: str) -> dict:
+    """Original list fields by the form row they read as: an unchanged row keeps its field whole."""
+    orig = from_record(base, fmt)
+    if fmt == "unimarc":
+        names, subjects, isbns, udcs = (base.get_fields("700", "701", "702"), base.get_fields(*U_SUBJECT_TAGS.values()),
+                                        base.get_fields("010"), base.get_fields("675"))
+    else:
+        names, subjects, isbns, udcs = (base.get_fields("100", "700"), base.get_fields(*M_SUBJECT_TAGS.values()),
+                                        base.get_fields("020"), base.get_fields("080"))
+    reuse: dict = {"has_main": bool(base.get_fields("700" if fmt == "unimarc" else "100")),
+                   "pub_tag": "260" if base.get_fields("260") and not any(
+                       f.indicator2 == "1" for f in base.get_fields("264")) else "264"}
+    for n, f in zip(orig.names, names, strict=False):
+        reuse.setdefault(("name", n.text, n.role, n.auth), f)
+    for s, f in zip(orig.subjects, subjects, strict=False):
+        reuse.setdefault(("subject", s.kind, s.heading, s.auth), f)
+    for f in isbns:
+        for v in values(f, "a"):
+            reuse.setdefault(("isbn", v), f)
+    for f in udcs:
+        for v in values(f, "a"):
+            reuse.setdefault(("udc", v), f)
+    return reuse
+
+
+def _merge_unknown(new: list, base: pymarc.Record, fmt: str) -> list:
+    """Keep the subfields the form does not edit (and later occurrences) of partly edited fields."""
+    out = [f for f in new if f is not None]
+    for tag, codes in FORM_CODES[fmt].items():
+        olds = [f for f in base.get_fields(tag) if not (tag == "264" and f.indicator2 != "1")]
+        if not olds:
+            continue
+        first_old = olds[0]
+        extras = [s for s in first_old.subfields if s.code not in codes]
+        current = next((f for f in out if f.tag == tag), None)
+        if current is not None:
+            current.subfields.extend(extras)
+            if tag == "245":  # ind1 follows the main entry; ind2 (nonfiling characters) is the cataloguer's
+                current.indicators = Indicators(current.indicator1, first_old.indicator2)
+            else:
+                current.indicators = Indicators(first_old.indicator1, first_old.indicator2)
+        elif extras:
+            out.append(Field(tag=tag, indicators=Indicators(first_old.indicator1, first_old.indicator2), subfields=extras))
+        out.extend(olds[1:])
+    return out
+
+
+def _unimarc_fields(d: GuidedData, reuse: dict | None = None) -> list:
+    reuse = reuse or {}
+    out = [reuse.get(("isbn", i)) or _df("010", " ", " ", [("a", i)]) for i in d.isbn]
     out.append(_df("011", " ", " ", [("a", d.issn)]))
     out.append(_df("101", "0", " ", [("a", d.language)]))
     out.append(_df("200", "1", " ", [("a", d.title), ("e", d.subtitle), ("f", d.responsibility)]))
@@ -254,10 +327,10 @@ def _unimarc_fields(d: GuidedData) -> list:
         out.append(Field(tag="463", indicators=Indicators(" ", "1"), subfields=subs))
     for s in d.subjects:
         if s.heading:
-            out.append(_unimarc_subject(s))
-    out += [_df("675", " ", " ", [("a", u)]) for u in d.udc]
+            out.append(reuse.get(("subject", s.kind, s.heading, s.auth)) or _unimarc_subject(s))
+    out += [reuse.get(("udc", u)) or _df("675", " ", " ", [("a", u)]) for u in d.udc]
     out.append(_df("686", " ", " ", [("a", d.bbk), ("2", "rubbk")]) if d.bbk else None)
-    main_done = False
+    main_done = not reuse.get("has_main", True)  # a record without a main entry does not get one silently
     for n in d.names:
         if not n.text:
             continue
@@ -265,6 +338,10 @@ def _unimarc_fields(d: GuidedData) -> list:
         code = NAME_ROLES.get(n.role, NAME_ROLES["author"])[0]
         tag = "700" if n.role == "author" and not main_done else ("701" if n.role == "author" else "702")
         main_done = main_done or tag == "700"
+        same = reuse.get(("name", n.text, n.role, n.auth))
+        if same is not None and same.tag == tag:
+            out.append(same)
+            continue
         out.append(_df(tag, " ", "1", [("a", surname), ("b", _initials(forenames)), ("g", forenames),
                                        ("3", n.auth), ("4", code)]))
     out.append(_df("856", "4", " ", [("u", d.url)]))
@@ -288,15 +365,19 @@ def _unimarc_subject(s: Subject) -> Field | None:
     return _df(tag, *ind, [("a", parts[0]), *[("x", p) for p in parts[1:]], ("3", s.auth)])
 
 
-def _marc21_fields(d: GuidedData, library_code: str) -> list:
-    out = [_df("020", " ", " ", [("a", i)]) for i in d.isbn]
+def _marc21_fields(d: GuidedData, library_code: str, reuse: dict | None = None) -> list:
+    reuse = reuse or {}
+    out = [reuse.get(("isbn", i)) or _df("020", " ", " ", [("a", i)]) for i in d.isbn]
     out.append(_df("022", " ", " ", [("a", d.issn)]))
     out.append(_df("041", "0", " ", [("a", d.language)]))
-    out += [_df("080", " ", " ", [("a", u)]) for u in d.udc]
+    out += [reuse.get(("udc", u)) or _df("080", " ", " ", [("a", u)]) for u in d.udc]
     out.append(_df("084", " ", " ", [("a", d.bbk), ("2", "rubbk")]) if d.bbk else None)
     authors = [n for n in d.names if n.text]
-    main = next((n for n in authors if n.role == "author"), None)
-    if main is not None:
+    main = next((n for n in authors if n.role == "author"), None) if reuse.get("has_main", True) else None
+    if main is not None and reuse.get(("name", main.text, main.role, main.auth)) is not None \
+            and reuse[("name", main.text, main.role, main.auth)].tag == "100":
+        out.append(reuse[("name", main.text, main.role, main.auth)])
+    elif main is not None:
         out.append(_df("100", "1", " ", [("a", main.text), ("4", "aut"), ("0", _marc_auth(main.auth, library_code))]))
     title_subs = [("a", d.title + (" :" if d.subtitle else (" /" if d.responsibility else "")))]
     if d.subtitle:
@@ -307,7 +388,8 @@ def _marc21_fields(d: GuidedData, library_code: str) -> list:
     out.append(_df("250", " ", " ", [("a", d.edition)]))
     pub = [("a", d.place + (" :" if d.publisher else (", " if d.year else ""))),
            ("b", d.publisher + ("," if d.year else "")), ("c", d.year)]
-    out.append(_df("264", " ", "1", [(c, v) for c, v in pub if v.strip(" :,")]))
+    pub_tag = reuse.get("pub_tag", "264")
+    out.append(_df(pub_tag, " ", "1" if pub_tag == "264" else " ", [(c, v) for c, v in pub if v.strip(" :,")]))
     out.append(_df("300", " ", " ", [("a", d.pages + (" :" if d.illustrations else (" ;" if d.dimensions else ""))),
                                       ("b", d.illustrations + (" ;" if d.dimensions else "")), ("c", d.dimensions)]
                    if d.pages else []))
@@ -319,9 +401,13 @@ def _marc21_fields(d: GuidedData, library_code: str) -> list:
     out.append(_df("520", " ", " ", [("a", d.summary)]))
     for s in d.subjects:
         if s.heading:
-            out.append(_marc21_subject(s, library_code))
+            out.append(reuse.get(("subject", s.kind, s.heading, s.auth)) or _marc21_subject(s, library_code))
     for n in authors:
         if n is main:
+            continue
+        same = reuse.get(("name", n.text, n.role, n.auth))
+        if same is not None and same.tag == "700":
+            out.append(same)
             continue
         out.append(_df("700", "1", " ", [("a", n.text), ("4", NAME_ROLES.get(n.role, NAME_ROLES["author"])[1]),
                                          ("0", _marc_auth(n.auth, library_code))]))
@@ -450,8 +536,9 @@ def _from_marc21(r: pymarc.Record) -> GuidedData:
     d.udc = [v for f in r.get_fields("080") for v in values(f, "a")]
     d.bbk = next((first(f, "a") for f in r.get_fields("084") if first(f, "2").startswith("rubbk")), "")
     for f in r.get_fields("100", "700"):
-        code = first(f, "4")
-        role = next((k for k, v in NAME_ROLES.items() if v[1] == code), "author")
+        code, term = first(f, "4"), clean(first(f, "e")).lower()
+        role = next((k for k, v in NAME_ROLES.items() if v[1] == code), None) or next(
+            (k for k, words in RELATOR_TERMS.items() if term in words), "author")
         d.names.append(Name(clean(first(f, "a")), role, auth_id_of(first(f, "0"))))
     kinds = {v: k for k, v in M_SUBJECT_TAGS.items()}
     for f in r.get_fields(*M_SUBJECT_TAGS.values()):

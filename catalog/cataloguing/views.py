@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from catalog.auth import current_actor, role_required
 from catalog.cataloguing import analytics, authorities, duplicates, editor, guided, history, profiles
-from catalog.cataloguing.services import check, list_records, problems_by_tag, save_from_form
+from catalog.cataloguing.services import check, list_records, save_from_form
 from catalog.db import get_session
 from catalog.errors import CatalogError
 from catalog.records.services import load_record, marc_of, set_status
@@ -486,8 +486,8 @@ def _ids_from_form(form) -> list[int]:
 @bp.route("/batch", methods=["GET", "POST"])
 @role_required(ROLE)
 def batch():
-    from catalog.cataloguing import batch as service
     from catalog.audit import actor_name
+    from catalog.cataloguing import batch as service
 
     session = get_session()
     ids = _ids_from_form(request.form) if request.method == "POST" else []
