@@ -8,7 +8,6 @@ uploads and config, then rebuild the search index from the restored records.
 """
 
 import gzip
-import json
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from catalog.backup.manifest import BackupError
-from catalog.backup.snapshot import SKIPPED_TABLES, data_tables, decode_value, reflect
+from catalog.backup.snapshot import SKIPPED_TABLES, data_tables, decode_value, parse_line, reflect
 from catalog.backup.verify import ArchiveReader, plain_archive, verify_archive
 
 Progress = Callable[..., None]
@@ -100,7 +99,7 @@ def load_tables(engine: Engine, reader: ArchiveReader, progress: Progress | None
             try:
                 with reader.open_part(entry["part"]) as raw, gzip.open(raw, "rb") as lines:
                     for line in lines:
-                        values = json.loads(line)
+                        values = parse_line(line)
                         row = {n: decode_value(t, v) for n, t, v in zip(names, tags, values, strict=True)}
                         for name in late:
                             if row[name] is not None:
