@@ -213,3 +213,23 @@ def test_a_saved_record_reaches_the_search_index(app, client, login):
     with app.app_context():
         assert queued_count(get_session()) == 0
         assert record_id in [int(i) for i in get_index().search(Query(text="Свердан")).ids]
+
+
+@pytest.mark.parametrize("fmt", ["unimarc", "marc21"])
+def test_host_links_survive_export_and_import(app, client, login, fmt):
+    from catalog.db import get_session
+    from catalog.records.services import save_record
+    from marc.io import read_records, write_records
+
+    login("cataloguer")
+    host_id = record_id_of(guided_post(client, f"/cataloguing/new?format={fmt}", {"fmt": fmt, **BOOK}))
+    part_id = record_id_of(guided_post(client, f"/cataloguing/new?host={host_id}&format={fmt}", {
+        "fmt": fmt, "material": "article", "title": "Границя послідовності", "host_id": str(host_id),
+        "host_pages": "С. 15–30", "year": "2008", "udc-0": "517.2"}))
+    _, _, part, _, _ = stored(app, part_id)
+    for serialization in ("iso2709", "marcxml"):
+        again = next(read_records(write_records([part], serialization), fmt=fmt)).record
+        again.remove_field(again["001"])
+        with app.app_context():
+            copy = save_record(get_session(), "import", again, fmt=fmt, status="draft")
+            assert copy.host_id == host_id, serialization
