@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -43,11 +44,11 @@ def make_app(instance: Path, url: str | None):
 def load_catalogue(app, n: int, seed: int = 42) -> dict:
     """Insert n records with versions and audit entries in bulk, as save_record would leave them."""
     import sqlalchemy as sa
+    from search_bench import generate
 
     from catalog.models import AuditEntry, Record, RecordVersion
     from catalog.records.services import summary_columns
     from marc.io import record_from_json
-    from search_bench import generate
 
     rng = random.Random(seed)
     engine = app.extensions["kataloh.engine"]
@@ -91,11 +92,27 @@ def load_catalogue(app, n: int, seed: int = 42) -> dict:
     return counts
 
 
+CPU = {}
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all threads) and of its finished children (index writers)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def timed(label: str, func):
-    started = time.perf_counter()
+    """Run ``func``; print wall time and CPU time (the machine may be shared: CPU time shows
+    the work itself, wall time what a user waits on this machine at this moment)."""
+    started, cpu = time.perf_counter(), cpu_seconds()
     result = func()
-    seconds = time.perf_counter() - started
-    print(f"{label:<28} {seconds:8.1f} s", flush=True)
+    seconds, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu
+    load = os.getloadavg()[0]
+    print(f"{label:<28} {seconds:8.1f} s wall {cpu_used:8.1f} s CPU  (load average {load:.1f})", flush=True)
+    CPU[label] = round(cpu_used, 1)
     return result, seconds
 
 
@@ -125,7 +142,7 @@ def main(argv=None):
         figures = {"records": counts["records"], "versions": counts["versions"], "audit_entries": counts["audit"],
                    "archive_mib": round(info.path.stat().st_size / 2**20, 1), "backup_s": round(backup_s, 1),
                    "verify_s": round(verify_s, 1), "restore_with_reindex_s": round(restore_s, 1),
-                   "source": source.extensions["kataloh.engine"].dialect.name,
+                   "cpu_s": CPU, "source": source.extensions["kataloh.engine"].dialect.name,
                    "target": target.extensions["kataloh.engine"].dialect.name}
         if args.json:
             print(json.dumps(figures))

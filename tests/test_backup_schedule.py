@@ -149,10 +149,10 @@ def test_thirty_nights_with_rotation(tmp_path, monkeypatch):
         rotate(list_backups(folder), {"daily": 3, "weekly": 2, "monthly": 2})
 
     scheduler = Scheduler(app, clock=clock, run=run)
-    for _ in range(90):  # 90 nights, checked hourly
-        for _hour in range(24):
+    for _ in range(90):  # 90 nights, checked every 3 hours (02:30, 05:30, ...)
+        for _check in range(8):
             scheduler.tick()
-            clock.advance(hours=1)
+            clock.advance(hours=3)
     names = [b.name for b in list_backups(folder)]
     kept_times = [b.created_at for b in list_backups(folder)]
     last = kept_times[-1]
@@ -168,9 +168,9 @@ def test_thirty_nights_with_rotation(tmp_path, monkeypatch):
 def test_rotation_defaults_keep_7_daily_4_weekly_12_monthly(tmp_path):
     folder = tmp_path / "backups"
     start = datetime(2025, 1, 1, 2, 30)
-    backups = [make_archive(folder, start + timedelta(days=d)) for d in range(500)]
+    backups = [make_archive(folder, start + timedelta(days=d)) for d in range(400)]
     kept = select_kept(backups, 7, 4, 12)
-    newest = start + timedelta(days=499)
+    newest = start + timedelta(days=399)
     days = sorted(b.created_at for b in backups if b.name in kept)
     assert days[-7:] == [newest - timedelta(days=i) for i in range(6, -1, -1)]
     months = {(d.year, d.month) for d in days}
@@ -179,7 +179,7 @@ def test_rotation_defaults_keep_7_daily_4_weekly_12_monthly(tmp_path):
     assert len(weeks) >= 4
     assert len(kept) <= 7 + 4 + 12
     deleted = rotate(backups)
-    assert len(deleted) == 500 - len(kept)
+    assert len(deleted) == 400 - len(kept)
     assert {b.name for b in list_backups(folder)} == kept
 
 
