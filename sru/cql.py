@@ -402,22 +402,22 @@ def xcql(node, parent) -> None:
         prefixes = etree.SubElement(parent, q + "prefixes")
         for p in assigned:
             el = etree.SubElement(prefixes, q + "prefix")
-            etree.SubElement(el, q + "name").text = p.prefix or ""
-            etree.SubElement(el, q + "identifier").text = str(p.uri)
+            etree.SubElement(el, q + "name").text = _xml(p.prefix or "")
+            etree.SubElement(el, q + "identifier").text = _xml(str(p.uri))
     if isinstance(node, CQLTriple):
         triple = etree.SubElement(parent, q + "triple")
         boolean = etree.SubElement(triple, q + "boolean")
-        etree.SubElement(boolean, q + "value").text = str(node.operator.value)
+        etree.SubElement(boolean, q + "value").text = _xml(str(node.operator.value))
         _xcql_modifiers(boolean, node.operator.modifiers, q)
         xcql(node.left, etree.SubElement(triple, q + "leftOperand"))
         xcql(node.right, etree.SubElement(triple, q + "rightOperand"))
     else:
         clause = etree.SubElement(parent, q + "searchClause")
-        etree.SubElement(clause, q + "index").text = str(node.index or "cql.serverChoice")
+        etree.SubElement(clause, q + "index").text = _xml(str(node.index or "cql.serverChoice"))
         relation = etree.SubElement(clause, q + "relation")
-        etree.SubElement(relation, q + "value").text = str(node.relation.comparitor if node.relation else "=")
+        etree.SubElement(relation, q + "value").text = _xml(str(node.relation.comparitor if node.relation else "="))
         _xcql_modifiers(relation, node.relation.modifiers if node.relation else None, q)
-        etree.SubElement(clause, q + "term").text = node.term
+        etree.SubElement(clause, q + "term").text = _xml(node.term)
 
 
 def _xcql_modifiers(parent, modifiers, q) -> None:
@@ -428,7 +428,12 @@ def _xcql_modifiers(parent, modifiers, q) -> None:
     el = etree.SubElement(parent, q + "modifiers")
     for m in modifiers:
         mod = etree.SubElement(el, q + "modifier")
-        etree.SubElement(mod, q + "type").text = str(m.name)
+        etree.SubElement(mod, q + "type").text = _xml(str(m.name))
         if m.comparitor is not None and m.value is not None:
-            etree.SubElement(mod, q + "comparison").text = m.comparitor
-            etree.SubElement(mod, q + "value").text = m.value
+            etree.SubElement(mod, q + "comparison").text = _xml(m.comparitor)
+            etree.SubElement(mod, q + "value").text = _xml(m.value)
+
+
+def _xml(text: str) -> str:
+    """Drop characters XML 1.0 cannot carry (client input may hold any)."""
+    return "".join(ch for ch in text or "" if ch in "\t\n\r" or " " <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd" or ch >= "\U00010000")

@@ -124,5 +124,5 @@ def dublin_core_xml(record, fmt: str) -> str:
 
 
 def _xml_safe(text: str) -> str:
-    return "".join(ch if ch in "\t\n\r" or (" " <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd") else "\ufffd"
+    return "".join(ch if ch in "\t\n\r" or (" " <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd") or ch >= "\U00010000" else "\ufffd"
                    for ch in text or "")

@@ -181,4 +181,4 @@ def soap_fault(soap_ns: str, text: str) -> bytes:
 
 def _clean(text: str) -> str:
     """Drop characters XML 1.0 cannot carry (echoed client input may hold anything)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or " " <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd")
+    return "".join(ch for ch in text if ch in "\t\n\r" or " " <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd" or ch >= "\U00010000")

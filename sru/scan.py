@@ -15,7 +15,7 @@ def parse_int(value, name: str, default: int, minimum: int = 0) -> int:
     if value is None or str(value).strip() == "":
         return default
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise SRUDiagnostic(6, name)
     number = int(text)
     if number < minimum:

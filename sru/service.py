@@ -126,7 +126,7 @@ def _echo(request: SRURequest) -> dict:
             echo[name] = value
     for name in ("startRecord", "maximumRecords", "resultSetTTL"):
         value = (request.get(name) or "").strip()
-        if value.isdigit() and len(value) < 10 and (name != "startRecord" or int(value) > 0):
+        if value.isascii() and value.isdigit() and len(value) < 10 and (name != "startRecord" or int(value) > 0):
             echo[name] = int(value)
     if echo.get("renderedBy") not in (None, "client", "server"):
         echo.pop("renderedBy")

@@ -2,7 +2,7 @@
 answers (valid against the schemas, diagnostics where needed), never an HTTP 500."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -76,6 +76,8 @@ def check(response):
 
 @SETTINGS
 @given(query=queries(), version=st.sampled_from(["1.1", "1.2", "2.0"]))
+@example(query="dc.title = \x08", version="1.2")  # found by hypothesis: control characters in the echo
+@example(query="dc.title = 😀 and \x1f", version="1.1")
 def test_random_cql_gets_records_or_diagnostics(sru, query, version):
     check(sru.get("/sru", query_string={"version": version, "query": query, "maximumRecords": "2"}))
 
@@ -89,6 +91,7 @@ def test_random_parameters_get_sru_answers(sru, params):
 
 @SETTINGS
 @given(clause=st.one_of(queries(), st.text(max_size=30)), position=VALUES, terms=VALUES)
+@example(clause="", position="²", terms="1.1")  # found by hypothesis: Unicode digits are not numbers
 def test_random_scans(sru, clause, position, terms):
     check(sru.get("/sru", query_string={"version": "1.2", "operation": "scan", "scanClause": clause,
                                         "responsePosition": position, "maximumTerms": terms}))

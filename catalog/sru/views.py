@@ -47,11 +47,12 @@ class Backend:
         return self.index.scan(index_name, term, position, count)
 
     def fetch(self, ids):
-        rows = get_session().execute(
-            select(Record.id, Record.version, Record.format, Record.marc)
-            .where(Record.id.in_(ids), Record.status == "published")
+        """{id: (version, format, marc)} of the published records among ``ids``, in one query."""
+        t = Record.__table__.c
+        rows = get_session().connection().execute(
+            select(t.id, t.version, t.format, t.marc).where(t.id.in_(ids), t.status == "published")
         ).all()
-        return {r.id: (r.version, r.format, r.marc) for r in rows}
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def count(self):
         return get_session().scalar(select(func.count()).select_from(Record).where(Record.status == "published"))
