@@ -667,7 +667,10 @@ class SearchIndex:
             return set(range(searcher.reader().doc_count_all()))
         if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
             return set()
-        return set(searcher.docs_for_query(q))
+        try:
+            return set(searcher.docs_for_query(q))
+        except wq.QueryError:  # a phrase on a field without positions in this index (e.g. no Cyrillic yet)
+            return set()
 
     def _sort_column(self, searcher, name: str) -> list:
         reader = searcher.reader()
