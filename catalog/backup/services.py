@@ -328,6 +328,13 @@ def backups_expected(app) -> bool:
         return False
 
 
+def _target_labels(app) -> list[str]:
+    try:
+        return [t.label for t in offsite.make_targets(setting(app.config, "BACKUP_OFFSITE"))]
+    except (BackupError, KeyError, TypeError) as exc:
+        return [f"BACKUP_OFFSITE is wrong: {exc}"]
+
+
 def backup_status(app, now: datetime | None = None) -> dict:
     """The last backup, the last good one, their age and off-site copies, the next run."""
     from catalog.backup.scheduler import next_slot, parse_time
@@ -356,7 +363,7 @@ def backup_status(app, now: datetime | None = None) -> dict:
                      if schedule_on else None},
         "encryption": "age public key" if app.config.get("BACKUP_AGE_RECIPIENTS") else (
             "age passphrase" if (app.config.get("BACKUP_PASSPHRASE") or app.config.get("BACKUP_PASSPHRASE_FILE")) else "none"),
-        "offsite_targets": [t.label for t in offsite.make_targets(setting(app.config, "BACKUP_OFFSITE"))],
+        "offsite_targets": _target_labels(app),
         "backups": [b.as_dict() for b in reversed(backups)],
     }
 
