@@ -82,6 +82,7 @@ def test_cataloguer_in_a_real_browser(app, live_server, browser, make_user, scre
         # the MARC editor at phone width, with a problem shown beside its field
         page.set_viewport_size({"width": 360, "height": 800})
         page.goto(f"{live_server}/cataloguing/records/{host_id}/marc")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
         page.fill("#f-0-tag", "001")
         page.locator("input[value='Вища математика']").fill("")
         page.click("button[name=check]")
