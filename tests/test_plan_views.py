@@ -123,10 +123,9 @@ def test_openapi_documents_the_plan(client):
 
 @pytest.mark.parametrize("width", [360])
 def test_dashboard_fits_a_phone(year_of_work, app, live_server, browser, screenshot_dir, width):  # noqa: F811
-    from tests.conftest import PASSWORD
-
     from catalog.auth.services import create_user
     from catalog.db import get_session
+    from tests.conftest import PASSWORD
 
     with app.app_context():
         create_user(get_session(), "phone-admin", PASSWORD, "admin", actor="test")

@@ -17,12 +17,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, cast, extract, func, or_, select
+from sqlalchemy import Integer, and_, cast, extract, func, select
 from sqlalchemy.orm import Session, aliased
 
-from catalog.acquisitions.models import WRITTEN_OFF, Copy, CopyStatusChange, ElectronicResource, Receipt, WithdrawalAct
+from catalog.acquisitions.models import (
+    WRITTEN_OFF,
+    Copy,
+    CopyStatusChange,
+    Receipt,
+    WithdrawalAct,
+)
 from catalog.audit import audit
 from catalog.errors import ValidationFailed
 from catalog.models import AuditEntry, Record, RecordVersion, User, utcnow
@@ -187,6 +194,17 @@ def _month(column):
     return extract("month", column)
 
 
+def _entity_id():
+    """The audited entity's id as an integer, to join on an indexed primary key. Only used on
+    rows already filtered to record or receipt actions, whose entity ids are always numbers."""
+    return cast(AuditEntry.entity_id, Integer)
+
+
+def _saved_version():
+    """The version number ``save_record`` writes into its audit entry's detail."""
+    return AuditEntry.detail["version"].as_integer()
+
+
 def _grouped(session: Session, month_col, actor_col, count_col, *joins_and_filters):
     """Run ``SELECT month, actor, count(...) ... GROUP BY month, actor``; yields (month, actor, n)."""
     month, actor = _month(month_col).label("m"), actor_col.label("a")
@@ -228,7 +246,7 @@ def count_eresources_received(session: Session, year: int):
     """E-resources registered in a receipt dated in ``year`` (one ``eresource.receive`` entry each)."""
     def build(query):
         return (query.select_from(AuditEntry)
-                .join(Receipt, cast(Receipt.id, String) == AuditEntry.entity_id)
+                .join(Receipt, Receipt.id == _entity_id())
                 .where(AuditEntry.action == "eresource.receive", AuditEntry.entity_type == "receipt",
                        _in_year(Receipt.received_on, year, as_date=True)))
 
@@ -238,7 +256,7 @@ def count_eresources_received(session: Session, year: int):
 def _created_records(year: int, analytics: bool):
     def build(query):
         query = (query.select_from(AuditEntry)
-                 .join(Record, cast(Record.id, String) == AuditEntry.entity_id)
+                 .join(Record, Record.id == _entity_id())
                  .where(AuditEntry.action == "record.create", AuditEntry.entity_type == "record",
                         Record.kind == "bibliographic", Record.status != "deleted", _in_year(AuditEntry.at, year)))
         if analytics:
@@ -268,8 +286,7 @@ def count_edits(session: Session, year: int):
 
     def build(query):
         return (query.select_from(AuditEntry)
-                .join(prev, and_(cast(prev.record_id, String) == AuditEntry.entity_id,
-                                 prev.version == AuditEntry.detail["version"].as_integer() - 1))
+                .join(prev, and_(prev.record_id == _entity_id(), prev.version == _saved_version() - 1))
                 .where(AuditEntry.action == "record.update", AuditEntry.entity_type == "record",
                        AuditEntry.detail["status"].as_string() == "published", prev.status == "published",
                        _in_year(AuditEntry.at, year)))
@@ -287,56 +304,83 @@ def count_withdrawn(session: Session, year: int):
     return _grouped(session, Copy.written_off_on, WithdrawalAct.confirmed_by, Copy.id, build)
 
 
+# The headings whose addition counts: (indicator, tags by format, subfield codes or None for any data subfield).
+HEADING_KINDS = (("classified", UDC_TAGS, "a"), ("subject_indexed", SUBJECT_TAGS, None))
+
+
 def has_heading(marc_json: str | None, tags: tuple[str, ...], codes: str | None = None) -> bool:
     """Whether MARC-in-JSON holds one of ``tags`` with a non-empty subfield (of ``codes``, if given;
     otherwise any data subfield a-z or $1 for UNIMARC embedded fields)."""
-    if not marc_json:
-        return False
-    for entry in json.loads(marc_json).get("fields", []):
-        for tag, value in entry.items():
-            if tag not in tags or not isinstance(value, dict):
-                continue
-            for sub in value.get("subfields", []):
-                for code, text in sub.items():
-                    wanted = code in codes if codes else (code.isalpha() or code == "1")
-                    if wanted and str(text).strip():
-                        return True
+    return bool(headings_in(marc_json, {"x": (tags, codes)}))
+
+
+@lru_cache(maxsize=64)
+def _quoted(tags: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f'"{t}"' for t in tags)
+
+
+def _filled(value: dict, codes: str | None) -> bool:
+    for sub in value.get("subfields", ()):
+        for code, text in sub.items():
+            if (code in codes if codes else (code.isalpha() or code == "1")) and str(text).strip():
+                return True
     return False
 
 
-def _added(session: Session, year: int, tag_map: dict, codes: str | None):
-    """Staff saves in ``year`` after which a bibliographic record holds a heading of ``tag_map``
-    that the version before did not (version 1 counts when it has one)."""
+def headings_in(marc_json: str | None, wanted: dict[str, tuple[tuple[str, ...], str | None]]) -> set[str]:
+    """The kinds of ``wanted`` (kind -> (tags, codes)) a MARC-in-JSON record holds a filled field of."""
+    if not marc_json:
+        return set()
+    wanted = {k: spec for k, spec in wanted.items() if any(q in marc_json for q in _quoted(spec[0]))}
+    found: set[str] = set()
+    if not wanted:
+        return found
+    for entry in json.loads(marc_json).get("fields", ()):
+        for tag, value in entry.items():
+            if not isinstance(value, dict):
+                continue
+            for kind, (tags, codes) in wanted.items():
+                if tag in tags and kind not in found and _filled(value, codes):
+                    found.add(kind)
+    return found
+
+
+def count_headings_added(session: Session, year: int) -> dict[str, list[tuple[int, str, int]]]:
+    """Staff saves in ``year`` after which a bibliographic record holds a UDC number or a subject
+    heading that the version before it did not (a first version counts when it has one).
+
+    One query for both indicators; the MARC of each saved version (and of the one before it)
+    is then read in Python, parsing only those whose text names a wanted tag (an SQL ``LIKE``
+    pre-selection was tried: SQLite's LIKE is many times slower than Python's substring test).
+    """
     prev = aliased(RecordVersion)
-    tags = sorted({t for group in tag_map.values() for t in group})
-    query = (select(RecordVersion.saved_at, RecordVersion.saved_by, RecordVersion.marc, prev.marc, Record.format)
+    query = (select(AuditEntry.at, AuditEntry.actor, RecordVersion.marc, prev.marc, Record.format)
+             .select_from(AuditEntry)
+             .join(RecordVersion, and_(RecordVersion.record_id == _entity_id(),
+                                       RecordVersion.version == _saved_version()))
              .join(Record, Record.id == RecordVersion.record_id)
-             .join(AuditEntry, and_(AuditEntry.entity_type == "record",
-                                    AuditEntry.entity_id == cast(RecordVersion.record_id, String),
-                                    AuditEntry.detail["version"].as_integer() == RecordVersion.version,
-                                    AuditEntry.action.in_(STAFF_SAVES)))
              .outerjoin(prev, and_(prev.record_id == RecordVersion.record_id, prev.version == RecordVersion.version - 1))
-             .where(Record.kind == "bibliographic", Record.status != "deleted",
-                    _in_year(RecordVersion.saved_at, year),
-                    or_(*[RecordVersion.marc.like(f'%"{t}"%') for t in tags])))
-    counts: dict[tuple[int, str], int] = {}
-    for saved_at, saved_by, marc, prev_marc, fmt in session.execute(query):
-        wanted = tag_map.get(fmt, ())
-        if has_heading(marc, wanted, codes) and not has_heading(prev_marc, wanted, codes):
-            key = (saved_at.month, saved_by or "")
-            counts[key] = counts.get(key, 0) + 1
-    for (m, a), n in counts.items():
-        yield m, a, n
+             .where(AuditEntry.action.in_(STAFF_SAVES), AuditEntry.entity_type == "record", _in_year(AuditEntry.at, year),
+                    Record.kind == "bibliographic", Record.status != "deleted"))
+    counts: dict[str, dict[tuple[int, str], int]] = {key: {} for key, _t, _c in HEADING_KINDS}
+    for saved_at, actor, marc, prev_marc, fmt in session.execute(query):
+        wanted = {key: (tag_map.get(fmt, ()), codes) for key, tag_map, codes in HEADING_KINDS}
+        now = headings_in(marc, wanted)
+        added = now - headings_in(prev_marc, {k: wanted[k] for k in now}) if now else set()
+        for key in added:
+            cell = counts[key]
+            cell[(saved_at.month, actor or "")] = cell.get((saved_at.month, actor or ""), 0) + 1
+    return {key: [(m, a, n) for (m, a), n in cell.items()] for key, cell in counts.items()}
 
 
 def count_classified(session: Session, year: int):
     """Records given a UDC number (UNIMARC 675 $a, MARC 21 080 $a) by a staff save."""
-    return _added(session, year, UDC_TAGS, "a")
+    return count_headings_added(session, year)["classified"]
 
 
 def count_subject_indexed(session: Session, year: int):
     """Records given subject headings (UNIMARC 600-608, 610; MARC 21 6XX, 653) by a staff save."""
-    return _added(session, year, SUBJECT_TAGS, None)
+    return count_headings_added(session, year)["subject_indexed"]
 
 
 COUNTERS = {
@@ -355,8 +399,10 @@ COUNTERS = {
 def count_actuals(session: Session, year: int) -> Actuals:
     """Every indicator's actual values in ``year``, by month and actor."""
     actuals = Actuals(year)
+    headings = count_headings_added(session, year)  # classified and subject-indexed in one pass
     for key, counter in COUNTERS.items():
-        for month, actor, n in counter(session, year):
+        rows = headings[key] if key in headings else counter(session, year)
+        for month, actor, n in rows:
             actuals.add(key, month, actor, n)
     return actuals
 
