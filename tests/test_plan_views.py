@@ -4,7 +4,10 @@ Flask test client (login through the real form, CSRF on)."""
 import csv
 import io
 import re
+import shutil
+import subprocess
 from datetime import date
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -95,6 +98,18 @@ def test_csv_and_pdf_reports(year_of_work, app, login):  # noqa: F811
     assert "2.4 Редагування в ЕК" in text and "1100" in text and "1020" in text
     assert "olena" in text and "ВНМР" in text
     assert "Вибуття" in text
+    render_for_a_look(response.data, "plan-2023")
+
+
+def render_for_a_look(data: bytes, name: str) -> None:
+    """Keep the PDF and its first page as PNG under tests/output/plan/ (where pdftoppm exists)."""
+    out = Path(__file__).resolve().parent / "output" / "plan"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.pdf").write_bytes(data)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(out / f"{name}.pdf"),
+                        str(out / name)], check=True, timeout=60)
+        assert (out / f"{name}.png").stat().st_size > 2000
 
 
 def test_api_plan_year(year_of_work, client, api_token):  # noqa: F811

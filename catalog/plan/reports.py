@@ -77,6 +77,8 @@ def _table(pdf, header: list[str], rows: list[list], widths: tuple, size: float 
 
 
 def _heading(pdf, text: str) -> None:
+    if pdf.get_y() > pdf.h - pdf.b_margin - 30:  # keep a heading with the start of its table
+        pdf.add_page()
     pdf.ln(3)
     pdf.set_font(FONT, "B", 10)
     pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
