@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from functools import lru_cache
 from typing import NamedTuple
 
 from cql.lexer import CQLLexer, CQLLexerError
@@ -173,8 +174,10 @@ def _check_size(root) -> None:
             stack.extend((node.left, node.right))
 
 
+@lru_cache(maxsize=2048)
 def translate(text: str, max_length: int = MAX_QUERY_LENGTH) -> ParsedQuery:
-    """CQL text -> search tree and sort order (raises SRUDiagnostic)."""
+    """CQL text -> search tree and sort order (raises SRUDiagnostic; results are cached:
+    the tree is immutable and the parsed query is only read)."""
     cql = parse_cql(text, max_length)
     tree = _walk(cql.root, {})
     sort = "relevance"

@@ -6,6 +6,8 @@ Element order follows the schemas (srw-types.xsd for 1.x, sruResponse.xsd/scan.x
 
 from __future__ import annotations
 
+import re
+import secrets
 from typing import NamedTuple
 
 from lxml import etree
@@ -70,8 +72,14 @@ def _diagnostics(parent, ns: str, diags, version: str) -> None:
             box.append(diagnostic_element(d, version))
 
 
-def _record(parent, ns: str, version: str, schema: str, packing: str, data, position: int | None):
-    """Append a ``record``; ``data`` is an lxml element or XML text."""
+# Records given as XML text are not parsed again: a comment marks their place and
+# ``serialize`` splices the text in (it is well-formed: built by lxml in sru/records.py).
+_MARK = "kataloh-record-%s-" % secrets.token_hex(8)
+_MARK_RE = re.compile(rb"<!--" + _MARK.encode() + rb"(\d+)-->")
+
+
+def _record(parent, ns: str, version: str, schema: str, packing: str, data, position: int | None, mark=None):
+    """Append a ``record``; ``data`` is an lxml element or XML text (spliced in at ``mark``)."""
     rec = _sub(parent, ns, "record")
     _sub(rec, ns, "recordSchema", schema)
     if version == "2.0":
@@ -81,8 +89,13 @@ def _record(parent, ns: str, version: str, schema: str, packing: str, data, posi
     box = _sub(rec, ns, "recordData")
     if packing == "string":
         box.text = data if isinstance(data, str) else etree.tostring(data, encoding="unicode")
+    elif isinstance(data, str):
+        if mark is None:
+            box.append(etree.fromstring(data))
+        else:
+            box.append(etree.Comment(f"{_MARK}{mark}"))
     else:
-        box.append(etree.fromstring(data) if isinstance(data, str) else data)
+        box.append(data)
     if position is not None:
         _sub(rec, ns, "recordPosition", position)
     return rec
@@ -101,7 +114,7 @@ def search_retrieve(version: str, total: int, records: list[RecordOut], packing:
             if r.diagnostic is not None:
                 _record(box, ns, version, DIAG_SCHEMA, packing, diagnostic_element(r.diagnostic, version), r.position)
             else:
-                _record(box, ns, version, r.schema, packing, r.xml, r.position)
+                _record(box, ns, version, r.schema, packing, r.xml, r.position, mark=r.position)
     if next_position:
         _sub(root, ns, "nextRecordPosition", next_position)
     if echo is not None and (version == "2.0" or xquery is not None):
@@ -156,18 +169,25 @@ def explain(version: str, zeerex, packing: str = "xml", diagnostics: list[SRUDia
     return root
 
 
-def serialize(root, soap_ns: str | None = None, stylesheet: str | None = None) -> bytes:
-    """UTF-8 bytes of a response, in a SOAP envelope or with a stylesheet PI."""
+def serialize(root, soap_ns: str | None = None, stylesheet: str | None = None,
+              records: list[RecordOut] = ()) -> bytes:
+    """UTF-8 bytes of a response, in a SOAP envelope or with a stylesheet PI; ``records``
+    are the RecordOut whose XML text ``search_retrieve`` left marks for."""
     if soap_ns:
         env = etree.Element(f"{{{soap_ns}}}Envelope", nsmap={"SOAP-ENV": soap_ns})
         etree.SubElement(env, f"{{{soap_ns}}}Body").append(root)
-        return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
-    body = etree.tostring(root, encoding="UTF-8")
-    head = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    if stylesheet:
-        pi = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{stylesheet}"')
-        head += etree.tostring(pi) + b"\n"
-    return head + body
+        body = etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    else:
+        body = etree.tostring(root, encoding="UTF-8")
+        head = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        if stylesheet:
+            pi = etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{stylesheet}"')
+            head += etree.tostring(pi) + b"\n"
+        body = head + body
+    if records:
+        texts = {str(r.position).encode(): r.xml for r in records if r.xml is not None}
+        body = _MARK_RE.sub(lambda m: texts[m.group(1)].encode("utf-8"), body)
+    return body
 
 
 def soap_fault(soap_ns: str, text: str) -> bytes:

@@ -69,20 +69,22 @@ def handle(request: SRURequest, backend, settings: Settings) -> bytes:
         request.diagnostic = request.diagnostic or diag
     if request.soap:
         stylesheet = None
+    records = []
     try:
         if request.operation == "searchRetrieve":
-            root = search_retrieve(request, backend, settings)
+            root = search_retrieve(request, backend, settings, records)
         elif request.operation == "scan":
             root = scan(request, backend, settings)
         else:
             root = explain(request, backend, settings)
     except Exception:  # never an HTTP 500: a system-error diagnostic instead
         log.exception("SRU %s failed", request.operation)
+        records = []
         try:
             root = _failure(request, SRUDiagnostic(1, "internal error"), settings)
         except Exception:
             root = responses.search_retrieve(request.version, 0, [], diagnostics=[SRUDiagnostic(1)])
-    return responses.serialize(root, request.soap, stylesheet)
+    return responses.serialize(root, request.soap, stylesheet, records)
 
 
 def _failure(request: SRURequest, diag: SRUDiagnostic, settings: Settings):
@@ -135,7 +137,8 @@ def _echo(request: SRURequest) -> dict:
     return echo
 
 
-def search_retrieve(request: SRURequest, backend, settings: Settings):
+def search_retrieve(request: SRURequest, backend, settings: Settings, out: list | None = None):
+    """The searchRetrieveResponse; the page's RecordOut are appended to ``out`` (for serialize)."""
     version = request.version
     echo = _echo(request)
 
@@ -171,6 +174,8 @@ def search_retrieve(request: SRURequest, backend, settings: Settings):
     if maximum > 0 and total > 0 and start > total:
         diags.append(SRUDiagnostic(61, str(start)))
     records = _records(backend, ids, start, schema)
+    if out is not None:
+        out.extend(records)
     end = start + len(ids)
     next_position = end if (maximum > 0 and end <= total and ids) else None
     return responses.search_retrieve(version, total, records, packing, next_position, echo,
