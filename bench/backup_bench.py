@@ -122,6 +122,7 @@ def main(argv=None):
     parser.add_argument("--database-url", help="source database (default: SQLite in a temporary instance)")
     parser.add_argument("--target-url", help="restore target (default: SQLite in a second temporary instance)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
+    parser.add_argument("--no-restore", action="store_true", help="time backup and verify only")
     args = parser.parse_args(argv)
 
     from catalog.backup.restore import restore_instance
@@ -136,12 +137,14 @@ def main(argv=None):
         report, verify_s = timed("backup verify", lambda: verify_archive(info.path))
         assert report.ok, report.message
         target = make_app(Path(tmp) / "target", args.target_url)
-        with target.app_context():
-            restored, restore_s = timed("restore + reindex", lambda: restore_instance(target, info.path))
-        print(f"  restored {sum(restored.rows.values())} rows, indexed {restored.indexed} records")
+        restore_s = None
+        if not args.no_restore:
+            with target.app_context():
+                restored, restore_s = timed("restore + reindex", lambda: restore_instance(target, info.path))
+            print(f"  restored {sum(restored.rows.values())} rows, indexed {restored.indexed} records")
         figures = {"records": counts["records"], "versions": counts["versions"], "audit_entries": counts["audit"],
                    "archive_mib": round(info.path.stat().st_size / 2**20, 1), "backup_s": round(backup_s, 1),
-                   "verify_s": round(verify_s, 1), "restore_with_reindex_s": round(restore_s, 1),
+                   "verify_s": round(verify_s, 1), "restore_with_reindex_s": round(restore_s, 1) if restore_s else None,
                    "cpu_s": CPU, "source": source.extensions["kataloh.engine"].dialect.name,
                    "target": target.extensions["kataloh.engine"].dialect.name}
         if args.json:
