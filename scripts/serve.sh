@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-python.sh
 .venv/bin/kataloh init --demo
-echo "Kataloh: http://127.0.0.1:5000  (staff login: see the lines above)"
+echo "Kataloh: http://127.0.0.1:${PORT:-5000}  (staff login: see the lines above)"
 exec .venv/bin/kataloh run --host 127.0.0.1 --port "${PORT:-5000}"
