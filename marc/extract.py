@@ -120,7 +120,8 @@ def _uni_person(f_or_subs) -> tuple[str, str]:
     return heading, (f"{surname}, {fuller}" if fuller and fuller != rest else "")
 
 
-def _uni_corporate(f: Field) -> str:
+def _corporate(f: Field) -> str:
+    """A corporate name: $a and its subdivisions $b (the same codes in UNIMARC 71X and MARC21 110/710)."""
     return _join(values(f, "a", "b"), ". ")
 
 
@@ -149,7 +150,7 @@ def _extract_unimarc(record: Record) -> Summary:
             s.authors.append(heading)
             s.names.extend([heading, fuller])
         else:
-            name = _uni_corporate(f)
+            name = _corporate(f)
             s.authors.append(name)
             s.names.append(name)
 
@@ -173,7 +174,7 @@ def _extract_unimarc(record: Record) -> Summary:
             main, fuller = _uni_person(f)
             s.names.extend([main, fuller])
         elif f.tag == "601":
-            main = _uni_corporate(f)
+            main = _corporate(f)
             s.names.append(main)
         else:
             main = clean(first(f, "a"))
@@ -323,10 +324,6 @@ def _marc_person(f: Field) -> tuple[str, str]:
     return heading, (f"{surname}, {fuller}" if fuller and surname else "")
 
 
-def _marc_corporate(f: Field) -> str:
-    return _join(values(f, "a", "b"), ". ")
-
-
 def _extract_marc21(record: Record) -> Summary:
     s = Summary()
     by = index(record)
@@ -352,7 +349,7 @@ def _extract_marc21(record: Record) -> Summary:
             s.authors.append(heading)
             s.names.extend([heading, fuller])
         else:
-            name = _marc_corporate(f)
+            name = _corporate(f)
             s.authors.append(name)
             s.names.append(name)
     # 880: the same names in their original script (e.g. Cyrillic beside the romanised heading).
@@ -361,7 +358,7 @@ def _extract_marc21(record: Record) -> Summary:
         if linked in ("100", "700"):
             s.names.extend(_marc_person(f))
         elif linked in ("110", "111", "710", "711"):
-            s.names.append(_marc_corporate(f))
+            s.names.append(_corporate(f))
 
     for f in fields(record, "600", "610", "611", "630", "648", "650", "651", "655", "653"):
         if f.tag == "653":
@@ -371,7 +368,7 @@ def _extract_marc21(record: Record) -> Summary:
             main, fuller = _marc_person(f)
             s.names.extend([main, fuller])
         elif f.tag in ("610", "611"):
-            main = _marc_corporate(f)
+            main = _corporate(f)
             s.names.append(main)
         else:
             main = clean(first(f, "a"))
