@@ -1,7 +1,9 @@
 """Record schemas served over SRU and the rendering of stored records into them.
 
-Rendered records are cached by (id, version, schema), so repeated requests for
-popular records skip the MARC-in-JSON parse and the XML serialisation.
+Rendered records are cached by (id, version, schema, hash of the stored MARC), so repeated
+requests for popular records skip the MARC-in-JSON parse and the XML serialisation. The hash
+keeps the cache right when the database behind the process changes (a restored backup,
+another test database): ids and versions start again there, the MARC does not repeat.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class RecordRenderer:
 
     def render(self, record_id: int, version: int, fmt: str, marc_json: str, schema: Schema) -> str:
         """XML text of one record (raises SRUDiagnostic 67 when it has no form in ``schema``)."""
-        key = (record_id, version, schema.name)
+        key = (record_id, version, schema.name, hash(marc_json))
         with self._lock:
             text = self._cache.get(key)
             if text is not None:

@@ -134,9 +134,8 @@ def _postgres_url():
 @pytest.mark.parametrize("direction", ["sqlite-to-postgresql", "postgresql-to-sqlite"])
 def test_backup_moves_between_sqlite_and_postgresql(tmp_path, postgres, sqlite_template, direction):
     if postgres is None:
-        if os.environ.get("CI"):
-            pytest.fail("KATALOH_TEST_DATABASE_URL is not set in CI")
-        pytest.skip("KATALOH_TEST_DATABASE_URL is not set (scripts/postgres.sh start)")
+        # scripts/test.sh runs every db test again with KATALOH_TEST_DATABASE_URL set: it runs there.
+        pytest.skip("needs KATALOH_TEST_DATABASE_URL: runs in the PostgreSQL pass of scripts/test.sh")
     from catalog.db import get_session, init_schema
 
     pg_source = postgres.create()
