@@ -790,18 +790,24 @@ def _u_class(tag: str, mapping: dict[str, str]):
     return handler
 
 
-def _u_995(f: Field, record: Record):
-    """995 -> 952, restoring 952 subfields kept in 995$x notes by the reverse conversion."""
+def _items(f: Field, source: str, target: str, mapping: dict) -> Field:
+    """Koha items field ``source`` -> ``target`` (995 <-> 952): mapped subfields renamed, the
+    others kept as "[tag$code] value" notes in $x, and notes the reverse conversion kept restored."""
     subs = []
     for code, value in _pairs(f):
         kept = _KEPT_NOTE.match(value) if code == "x" else None
-        if kept and kept.group(1) == "952":
+        if kept and kept.group(1) == target:
             subs.append((kept.group(2), kept.group(3)))
-        elif code in ITEMS_U2M:
-            subs.append((ITEMS_U2M[code], value))
+        elif code in mapping:
+            subs.append((mapping[code], value))
         else:
-            subs.append(("x", f"[995${code}] {value}"))
-    yield _data_field("952", " ", " ", subs)
+            subs.append(("x", f"[{source}${code}] {value}"))
+    return _data_field(target, " ", " ", subs)
+
+
+def _u_995(f: Field, record: Record):
+    """995 -> 952, restoring 952 subfields kept in 995$x notes by the reverse conversion."""
+    yield _items(f, "995", "952", ITEMS_U2M)
 
 
 _U2M: dict[str, Callable] = {
@@ -1204,16 +1210,7 @@ def _m_856(f: Field, record: Record):
 
 
 def _m_952(f: Field, record: Record):
-    subs = []
-    for code, value in _pairs(f):
-        kept = _KEPT_NOTE.match(value) if code == "x" else None
-        if kept and kept.group(1) == "995":
-            subs.append((kept.group(2), kept.group(3)))
-        elif code in ITEMS_M2U:
-            subs.append((ITEMS_M2U[code], value))
-        else:
-            subs.append(("x", f"[952${code}] {value}"))
-    yield _data_field("995", " ", " ", subs)
+    yield _items(f, "952", "995", ITEMS_M2U)
 
 
 def _m_class(tag: str, mapping: dict[str, str]):
