@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import snowballstemmer
-from whoosh.analysis import Analyzer, Token
 
 # Apostrophe look-alikes typed for the Ukrainian apostrophe (pymorphy3's
 # dictionary uses U+0027). U+02BC is the one the orthography prescribes.
@@ -284,122 +283,10 @@ def query_latin_term(word: str) -> str:
     return fold_translit(word)
 
 
-# --- whoosh analyzers --------------------------------------------------------
-
-
-class AnalysisInput(str):
-    """Value for the text fields: the joined text, carrying ``langs`` and ``parts``
-    (``((text, boost), ...)``). Each part starts after a position gap so phrases never
-    span two fields. (A ``str`` because Whoosh takes tuples and lists as ready tokens.)
-    A plain string is also accepted (unknown language)."""
-
-    def __new__(cls, langs: Langs, parts):
-        parts = tuple(parts)
-        self = super().__new__(cls, " | ".join(text for text, _ in parts))
-        self.langs = langs
-        self.parts = parts
-        return self
-
-    def __reduce__(self):
-        return (AnalysisInput, (self.langs, self.parts))
-
-
-_POSITION_GAP = 100
-
-
-def _parts(value):
-    if isinstance(value, AnalysisInput):
-        return value.langs, value.parts
-    if isinstance(value, str):
-        return UNKNOWN, ((value, 1.0),)
-    return UNKNOWN, tuple((v, 1.0) for v in value)
-
-
-class _TermsAnalyzer(Analyzer):
-    """Base: yields each term of each token at the token's position, with its part's boost."""
-
-    def terms(self, word: str, langs: Langs) -> tuple[str, ...]:
-        raise NotImplementedError
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        langs, parts = _parts(value)
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for text, boost in parts:
-            if not text:
-                continue
-            for word in tokenize_cached(text):
-                for term in self.terms(word, langs):
-                    t.text = term
-                    t.boost = boost
-                    t.stopped = False
-                    if positions:
-                        t.pos = pos
-                    yield t
-                pos += 1
-            pos += _POSITION_GAP
-
-
 @lru_cache(maxsize=200_000)
 def tokenize_cached(text: str) -> tuple[str, ...]:
     """Tokens of a text (cached: names, publishers and subjects repeat a lot)."""
     return tuple(tokenize(text))
-
-
-class TextAnalyzer(_TermsAnalyzer):
-    """Main text fields: surface forms, lemmas/stems, apostrophe-less variants, ґ->г folded."""
-
-    def terms(self, word, langs):
-        return analyze_word(word, langs)
-
-
-class TranslitAnalyzer(_TermsAnalyzer):
-    """Secondary fields: Latin transliterations of Cyrillic words only."""
-
-    def terms(self, word, langs):
-        return transliterate_word(word, langs)
-
-
-class KeywordAnalyzer(Analyzer):
-    """Whole values as single terms (facets, codes); accepts a string or a list of strings."""
-
-    def __init__(self, lowercase: bool = False):
-        self.lowercase = lowercase
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        values = [value] if isinstance(value, str) else value
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for i, v in enumerate(dict.fromkeys(v for v in values if v)):
-            t.text = v.lower() if self.lowercase else v
-            t.boost = 1.0
-            t.stopped = False
-            if positions:
-                t.pos = start_pos + i
-            yield t
 
 
 def browse_key(text: str) -> str:

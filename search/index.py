@@ -1,773 +1,490 @@
-"""The Whoosh index behind the catalogue search (the only module that talks to Whoosh
-besides the analyzers in search/analysis.py).
+"""The catalogue search index: SQLite FTS5 over pre-analysed text, plus in-memory arrays.
 
-Design (see ../shared/docs/ARCHITECTURE.md, "What the engines allow"):
-- one combined field ``all`` is queried by default, words ANDed; title and name
-  tokens carry a higher weight in it, so they rank first;
-- Latin queries also look in ``all_lat`` (transliterations of Cyrillic words);
-- facets are counted from per-segment columns cached in memory, not by Whoosh's
-  grouping code; segments are merged after a bulk rebuild;
-- several processes may write at once: a writer waits for the lock with backoff;
+Design (see docs/search.md):
+- ``search/prepare.py`` analyses a document in Python (lemmas, stems, transliterations)
+  and the index stores the resulting tokens in one FTS5 table (surface and alternative
+  columns per field), keyword values in ``kw`` and SRU scan keys in ``scan``, all in
+  ``search.sqlite`` in the index directory;
+- a query is matched by FTS5 (C code), filtered and faceted with numpy arrays
+  (search/docstate.py), and ranked by bm25 with title and names weighted first;
+- several processes may write at once: SQLite's write lock is waited for with a
+  timeout, and readers see a consistent snapshot (WAL mode);
 - a missing, corrupt or outdated index is recreated empty and flagged for rebuild.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import multiprocessing
 import os
-import random
-import re
-import shutil
+import sqlite3
+import threading
 import time
-from bisect import bisect_left
-from collections import Counter
-from itertools import chain
+from collections import deque
+from functools import partial
+from itertools import islice
 from pathlib import Path
 
-from whoosh import columns, fields, index, scoring
-from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.index import LockError
-from whoosh.writing import CLEAR
+import numpy as np
 
-from search.analysis import (
-    CYR_FOLD,
-    UNKNOWN,
-    AnalysisInput,
-    KeywordAnalyzer,
-    TextAnalyzer,
-    TranslitAnalyzer,
-    _fix_homoglyphs,
-    analyze_word,
-    browse_key,
-    choose_langs,
-    collation_key,
-    fold_latin,
-    fold_translit,
-    normalize_text,
-    script,
-    tokenize,
+from search.analysis import UNKNOWN, analyze_word, browse_key, collation_key, fold_translit, normalize_text, script, tokenize
+from search.docstate import DocState
+from search.matching import (
+    ALL,
+    NONE,
+    Bool,
+    Expansion,
+    MAX_EXPANSIONS,
+    Fts,
+    Mask,
+    Sql,
+    TEXT_QUERY_FIELDS,
+    quote,
+    ranking_expr,
+    request_node,
+    simplify,
 )
-from search.document import EXTRA_PREFIX, normalize_isbn, normalize_issn
-from search.query import Clause, Hits, Query
+from search.prepare import COLUMN_WEIGHTS, FTS_COLUMNS, Prepared, prepare, prepare_item
+from search.query import Hits, Query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "3"
-REBUILD_FLAG = "NEEDS_REBUILD"
-VERSION_FILE = "KATALOH_SCHEMA"
-
-# Facet name -> index field.
+SCHEMA_VERSION = "4-fts5"
+DB_NAME = "search.sqlite"
+# Facet name -> in-memory array (search/docstate.py).
 FACET_FIELDS = {
-    "material_type": "material_type", "language": "language", "year": "year_facet",
+    "material_type": "material_type", "language": "language", "year": "year",
     "subject": "subject", "udc_class": "udc_class", "availability": "availability",
 }
-# SRU scan index -> untokenized key field (published records only).
 SCAN_FIELDS = {"title": "title_key", "author": "author_key", "subject": "subject_key", "udc": "udc_key"}
-# Text fields and their transliteration companions.
-TEXT_FIELDS = {"all": "all_lat", "title": "title_lat", "names": "names_lat", "subjects": None,
-               "publisher": None, "series": None, "host_title": None}
-KEYWORD_FIELDS = ("status", "udc", "isbn", "issn", "language", "material_type", "subject", "udc_class",
-                  "availability", "year_facet", "title_key", "author_key", "subject_key", "udc_key")
-BOOSTS = {"title": 3.0, "names": 2.0, "subjects": 1.5}
-
-
-def _weighting():
-    """TF-IDF over token weights (title x3, names x2, subjects x1.5 in ``all``).
-
-    Catalogue records are short, so BM25's length normalisation adds little, and it
-    costs a field-length lookup for every scored document."""
-    return scoring.TF_IDF()
-
-
-def _codec():
-    """Whoosh's default codec without zlib on posting blocks: indexing and reading are faster
-    (compression=3 costs about a third of a rebuild here) for a somewhat larger index."""
-    return W3Codec(compression=0)
+# Results up to this size are all ranked by bm25; larger ones rank the part that matches in
+# titles and names first (bm25 costs a few microseconds a row).
+RANK_LIMIT = 2000
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs (docid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    year INTEGER, title_sort TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS kw (docid INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS kw_value ON kw (field, value, docid);
+CREATE INDEX IF NOT EXISTS kw_doc ON kw (docid);
+CREATE TABLE IF NOT EXISTS scan (docid INTEGER NOT NULL, field TEXT NOT NULL, ckey TEXT NOT NULL,
+    value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS scan_key ON scan (field, ckey);
+CREATE INDEX IF NOT EXISTS scan_doc ON scan (docid);
+CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, docid INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(FTS_COLUMNS)},
+    tokenize = "unicode61 remove_diacritics 0 tokenchars ''''", prefix = '2 3 4');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_terms USING fts5vocab(fts, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS fts_col_terms USING fts5vocab(fts, 'col');
+"""
+_BM25 = "bm25(fts, " + ", ".join(str(w) for w in COLUMN_WEIGHTS) + ")"
+_INSERT_FTS = f"INSERT INTO fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})"
 
 
 class IndexBusyError(RuntimeError):
     """The index stayed locked by other writers longer than the configured timeout."""
 
 
-def _keyword(lowercase=False):
-    # scorable=True only so the segment has a length column: Whoosh's merge code asks for
-    # every posting's field length and probes the disk for a missing column each time.
-    f = fields.KEYWORD(lowercase=False, scorable=True)
-    f.analyzer = KeywordAnalyzer(lowercase=lowercase)
-    return f
-
-
-def make_schema() -> fields.Schema:
-    """The index schema (bump SCHEMA_VERSION when it changes: old indexes get rebuilt)."""
-    text = TextAnalyzer()
-    lat = TranslitAnalyzer()
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        all=fields.TEXT(analyzer=text, phrase=True),
-        all_lat=fields.TEXT(analyzer=lat, phrase=True),
-        title=fields.TEXT(analyzer=text, phrase=True),
-        title_lat=fields.TEXT(analyzer=lat, phrase=False),
-        names=fields.TEXT(analyzer=text, phrase=True),
-        names_lat=fields.TEXT(analyzer=lat, phrase=False),
-        subjects=fields.TEXT(analyzer=text, phrase=True),
-        publisher=fields.TEXT(analyzer=text, phrase=False),
-        series=fields.TEXT(analyzer=text, phrase=False),
-        host_title=fields.TEXT(analyzer=text, phrase=False),
-        spell=_keyword(),
-        year=fields.NUMERIC(int, bits=32, signed=True, sortable=True),
-        title_sort=fields.COLUMN(columns.VarBytesColumn()),
-    )
-    for name in KEYWORD_FIELDS:
-        schema.add(name, _keyword())
-    schema.add(EXTRA_PREFIX + "*", _keyword(), glob=True)
-    for name in ("id", "year"):
-        schema[name].scorable = True  # see _keyword()
-    return schema
-
-
-def _spell_words(texts) -> list[str]:
-    """Surface words offered as "did you mean" candidates (letters only, 3+ chars)."""
-    out = []
-    for text in texts:
-        for w in tokenize(text or ""):
-            w = w.lower()
-            if len(w) > 2 and not any(ch.isdigit() for ch in w):
-                out.append(w)
-    return out
-
-
-def index_fields(doc: dict) -> dict:
-    """Whoosh field values for a search document (see search/document.py)."""
-    langs = choose_langs(doc.get("language"))
-    title = doc.get("title") or ""
-    names = doc.get("names") or []
-    subjects = doc.get("subjects") or []
-    others = [doc.get(k) or "" for k in ("responsibility", "publisher", "place", "host_title", "edition")]
-    others += doc.get("series") or []
-    others += doc.get("notes") or []
-    others += doc.get("udc") or []
-    others += doc.get("isbn") or []
-    others += doc.get("issn") or []
-    extras = {k: v for k, v in doc.items() if k.startswith(EXTRA_PREFIX)}
-    for values in extras.values():
-        others += values
-    parts = [(title, BOOSTS["title"])]
-    parts += [(n, BOOSTS["names"]) for n in names]
-    parts += [(s, BOOSTS["subjects"]) for s in subjects]
-    parts += [(o, 1.0) for o in others if o]
-    all_value = AnalysisInput(langs, tuple(parts))
-    published = doc.get("status", "published") == "published"
-    out = {
-        "id": str(doc["id"]),
-        "status": doc.get("status") or "published",
-        "all": all_value,
-        "all_lat": all_value,
-        "title": AnalysisInput(langs, ((title, 1.0),)),
-        "title_lat": AnalysisInput(langs, ((title, 1.0),)),
-        "names": AnalysisInput(langs, tuple((n, 1.0) for n in names)),
-        "names_lat": AnalysisInput(langs, tuple((n, 1.0) for n in names)),
-        "subjects": AnalysisInput(langs, tuple((s, 1.0) for s in subjects)),
-        "publisher": AnalysisInput(langs, ((doc.get("publisher") or "", 1.0),)),
-        "series": AnalysisInput(langs, tuple((s, 1.0) for s in doc.get("series") or [])),
-        "host_title": AnalysisInput(langs, ((doc.get("host_title") or "", 1.0),)),
-        "spell": _spell_words([title, *names]),
-        "udc": [u.lower() for u in doc.get("udc") or []],
-        "isbn": doc.get("isbn") or [],
-        "issn": doc.get("issn") or [],
-        "language": doc.get("language") or [],
-        "material_type": [doc["material_type"]] if doc.get("material_type") else [],
-        "subject": subjects,
-        "udc_class": [doc["udc_class"]] if doc.get("udc_class") else [],
-        "availability": doc.get("availability") or [],
-        "title_sort": (doc.get("title_sort") or "").encode("utf-8"),
-    }
-    if isinstance(doc.get("year"), int):
-        out["year"] = doc["year"]
-        out["year_facet"] = [str(doc["year"])]
-    if published:
-        out["title_key"] = [doc.get("title_key") or browse_key(title)] if title else []
-        out["author_key"] = [browse_key(n) for n in names]
-        out["subject_key"] = [browse_key(s) for s in subjects]
-        out["udc_key"] = out["udc"]
-    out.update({k: [str(x) for x in v] for k, v in extras.items()})
-    return {k: v for k, v in out.items() if v not in ([], "", None)}
-
-
-# --- query translation -------------------------------------------------------
-
-
-def _or(queries):
-    queries = [q for q in queries if q is not None]
-    if not queries:
-        return None
-    return queries[0] if len(queries) == 1 else wq.Or(queries)
-
-
-def _surface(word: str) -> str:
-    """The folded surface form of a query word, as indexed (first analysis term)."""
-    return analyze_word(word, UNKNOWN)[0]
-
-
-def _prefix_text(word: str) -> str:
-    w = word.lower()
-    if script(w) == "cyr":
-        return _fix_homoglyphs(w).translate(CYR_FOLD)
-    return fold_latin(w).replace("'", "")
-
-
-def _word_query(fname: str, word: str):
-    lat = TEXT_FIELDS.get(fname)
-    alts = analyze_word(word, UNKNOWN)
-    q = [wq.Term(fname, a) for a in alts]
-    if lat and script(word) == "lat":
-        q.append(wq.Term(lat, fold_translit(word)))
-    if fname == "all" and normalize_isbn(word):
-        q.extend(wq.Term("isbn", v) for v in normalize_isbn(word))
-    return _or(q)
-
-
-def _phrase_query(fname: str, words: list[str]):
-    if len(words) == 1:
-        return _word_query(fname, words[0])
-    q = [wq.Phrase(fname, [_surface(w) for w in words])]
-    lat = TEXT_FIELDS.get(fname)
-    if lat and all(script(w) == "lat" for w in words):
-        q.append(wq.Phrase(lat, [fold_translit(w) for w in words]))
-    return _or(q)
-
-
-def _year_query(clause: Clause):
-    text = clause.text
-    if clause.kind == "range":
-        lo, hi = (int(x) for x in text.split("-"))
-        return wq.NumericRange("year", lo, hi)
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not digits:
-        return wq.NullQuery
-    if clause.kind == "prefix" and len(digits) < 4:
-        lo = int(digits.ljust(4, "0"))
-        return wq.NumericRange("year", lo, int(digits.ljust(4, "9")))
-    return wq.NumericRange("year", int(digits), int(digits))
-
-
-def clause_query(clause: Clause):
-    """Whoosh query for one parsed clause (never None: unmatched pieces become NullQuery)."""
-    fname, kind, text = clause.field, clause.kind, normalize_text(clause.text)
-    if fname in TEXT_FIELDS:
-        if kind == "prefix":
-            p = _prefix_text(text)
-            if not p:
-                return wq.NullQuery
-            lat = TEXT_FIELDS.get(fname)
-            q = [wq.Prefix(fname, p)]
-            if lat and script(text) == "lat":
-                q.append(wq.Prefix(lat, fold_translit(text)))
-            return _or(q)
-        words = tokenize(text)
-        if not words:
-            return wq.NullQuery
-        if kind == "phrase" or len(words) > 1:
-            if fname == "all" and kind == "word" and normalize_isbn(text):
-                return _or([wq.Term("isbn", v) for v in normalize_isbn(text)]) or wq.NullQuery
-            return _phrase_query(fname, words)
-        return _word_query(fname, words[0])
-    if fname == "year":
-        return _year_query(clause)
-    if fname == "isbn":
-        values = normalize_isbn(text) or ["".join(ch for ch in text if ch.isalnum()).upper()]
-        return _or([wq.Term("isbn", v) for v in values])
-    if fname == "issn":
-        values = normalize_issn(text) or [text.replace("-", "").upper()]
-        return _or([wq.Term("issn", v) for v in values])
-    if fname == "udc":
-        code = "".join(text.split()).lower()
-        return wq.Prefix("udc", code) if code else wq.NullQuery
-    if fname in ("title_key", "author_key", "subject_key"):
-        key = browse_key(text)
-        return wq.Prefix(fname, key) if kind == "prefix" else wq.Term(fname, key)
-    if fname == "language":
-        text = text.lower()
-    if kind == "prefix":
-        return wq.Prefix(fname, text)
-    return wq.Term(fname, text)
-
-
-def tree_query(node):
-    """Whoosh query for a ``search.query.Node`` tree of clauses (used by SRU/CQL)."""
-    if isinstance(node, Clause):
-        if node.kind == "wildcard":
-            return _wildcard_query(node)
-        return clause_query(node)
-    if node.op == "all":
-        return wq.Every()
-    parts = [tree_query(child) for child in node.children]
-    if node.op == "and":
-        return wq.And(parts) if len(parts) > 1 else parts[0]
-    if node.op == "or":
-        return wq.Or(parts) if len(parts) > 1 else parts[0]
-    if node.op == "not":
-        return wq.AndNot(parts[0], _or(parts[1:])) if len(parts) > 1 else parts[0]
-    raise ValueError(f"unknown boolean operator {node.op!r}")
-
-
-def _wildcard_query(clause: Clause):
-    """A ``*``/``?`` masked word, folded like indexed terms (keyword fields: lower case)."""
-    pieces = [p if p in "*?" else (_prefix_text(p) if clause.field in TEXT_FIELDS else p.lower())
-              for p in re.split(r"([*?])", normalize_text(clause.text)) if p]
-    pattern = "".join(pieces)
-    if not pattern.strip("*?"):
-        return wq.NullQuery
-    return wq.Wildcard(clause.field, pattern)
-
-
-def _filter_query(facet: str, values):
-    fname = FACET_FIELDS.get(facet, facet)
-    if isinstance(values, (str, int)):
-        values = [values]
-    return _or([wq.Term(fname, str(v)) for v in values])
-
-
-# --- the index -----------------------------------------------------------------
-
-
 class SearchIndex:
-    """A Whoosh index in a directory; safe to use from several processes at once."""
+    """The index in a directory; safe to use from several threads and processes at once."""
 
     def __init__(self, path, lock_timeout: float = 300.0):
         self.path = Path(path)
+        self.db_path = self.path / DB_NAME
         self.lock_timeout = lock_timeout
-        self._ix = None
-        self._searcher = None
-        self._columns: dict[tuple[str, str], list] = {}
-        self._cache_gen: dict[tuple, object] = {}
-        self._open()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._identity = None
+        self._pid = None
+        self._state = DocState()
+        with self._lock:
+            self._open()
 
     # opening, health
 
-    def _open(self):
-        """Open the index; recreate it empty (flagged for rebuild) when missing, corrupt or outdated."""
-        self._close_searcher()
-        try:
-            if not index.exists_in(str(self.path)):
-                self._recreate()
-                return
-            version_file = self.path / VERSION_FILE
-            version = version_file.read_text().strip() if version_file.exists() else None
-            if version == SCHEMA_VERSION:
-                ix = index.open_dir(str(self.path))
-                with ix.reader() as r:
-                    r.doc_count()
-                self._ix = ix
-                return
-        except Exception as exc:  # corrupt TOC, missing segment files, unpickling errors...
-            log.warning("search index at %s is unusable (%s); recreating it", self.path, exc)
-        else:
-            log.warning("search index at %s has an old schema; recreating it", self.path)
-        self._recreate()
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=self.lock_timeout, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")
+        return conn
 
-    def _recreate(self):
-        if self.path.exists() and any(self.path.iterdir()):
-            for child in self.path.iterdir():
-                if child.is_dir():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink(missing_ok=True)
+    def _open(self) -> None:
+        """Open the index; recreate it empty (flagged for rebuild) when missing, corrupt or outdated."""
+        self._close()
         self.path.mkdir(parents=True, exist_ok=True)
-        self._ix = index.create_in(str(self.path), make_schema())
-        (self.path / VERSION_FILE).write_text(SCHEMA_VERSION)
-        (self.path / REBUILD_FLAG).write_text("index was missing, corrupt or outdated\n")
+        existed = self.db_path.exists()
+        try:
+            conn = self._connect()
+            if existed:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                if row and row[0] == SCHEMA_VERSION:
+                    conn.execute("SELECT count(*) FROM docs").fetchone()
+                    self._use(conn)
+                    return
+                log.warning("search index at %s has another schema; recreating it", self.path)
+            conn.close()
+        except sqlite3.DatabaseError as exc:
+            log.warning("search index at %s is unusable (%s); recreating it", self.path, exc)
+        self._recreate(reason="index was missing, corrupt or outdated" if existed else "new index")
+
+    def _use(self, conn) -> None:
+        self._conn = conn
+        st = os.stat(self.db_path)
+        self._identity = (st.st_dev, st.st_ino)
+        self._pid = os.getpid()
+        self._state = DocState()
+
+    def _recreate(self, reason: str) -> None:
+        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+            (self.path / name).unlink(missing_ok=True)
+        for child in self.path.iterdir():  # an older engine's files
+            if child.is_file() and not child.name.startswith(DB_NAME):
+                child.unlink(missing_ok=True)
+        conn = self._connect()
+        _create_tables(conn)
+        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [
+            ("schema_version", SCHEMA_VERSION), ("epoch", str(time.time_ns())), ("needs_rebuild", reason)])
+        self._use(conn)
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except sqlite3.Error:
+                pass
+        self._conn = None
+
+    def _ensure(self) -> sqlite3.Connection:
+        """The connection, reopened when the file was removed or replaced or the process forked."""
+        try:
+            st = os.stat(self.db_path)
+            same = (st.st_dev, st.st_ino) == self._identity
+        except OSError:
+            same = False
+        if not same or self._conn is None or self._pid != os.getpid():
+            if self._pid != os.getpid():
+                self._conn = None  # the parent's connection: never touch it in a child
+            self._open()
+        return self._conn
 
     @property
     def needs_rebuild(self) -> bool:
-        """True when the index was (re)created empty and should be rebuilt from the database."""
-        return (self.path / REBUILD_FLAG).exists()
+        """True when the index was (re)created empty or a rebuild did not finish."""
+        with self._lock:
+            row = self._ensure().execute("SELECT value FROM meta WHERE key = 'needs_rebuild'").fetchone()
+        return row is not None
 
     def is_healthy(self) -> bool:
         """True when the index opens and reads, and no rebuild is pending."""
         try:
-            self._get_searcher().doc_count()
-        except Exception:
+            return not self.needs_rebuild
+        except sqlite3.Error:
             return False
-        return not self.needs_rebuild
 
     def doc_count(self) -> int:
-        """Number of (not deleted) documents in the index."""
-        return self._get_searcher().doc_count()
+        """Number of documents in the index."""
+        with self._lock:
+            return self._ensure().execute("SELECT count(*) FROM docs").fetchone()[0]
 
-    def close(self):
-        """Release the cached searcher (files stay on disk)."""
-        self._close_searcher()
-
-    def _close_searcher(self):
-        if self._searcher is not None:
-            try:
-                self._searcher.close()
-            except Exception:
-                pass
-        self._searcher = None
-
-    def _generation(self) -> int:
-        """Latest index generation on disk (-1 when the index is missing): one directory listing."""
-        if self._ix is None:
-            return -1
-        try:
-            return self._ix.latest_generation()
-        except OSError:
-            return -1
-
-    def _get_searcher(self):
-        generation = self._generation()
-        if generation < 0:
-            self._open()
-            generation = self._generation()
-        try:
-            if self._searcher is None or self._searcher.reader().generation() != generation:
-                # A new searcher, not Searcher.refresh(): that reuses segment readers and so
-                # misses deletions made by other writers. The old one is not closed here: another
-                # thread may still be reading it; its files close when it is garbage collected.
-                self._searcher = self._ix.searcher(weighting=_weighting())
-        except Exception as exc:
-            log.warning("search index at %s failed to open a searcher (%s)", self.path, exc)
-            self._open()
-            self._searcher = self._ix.searcher(weighting=_weighting())
-        return self._searcher
+    def close(self) -> None:
+        """Close the database connection (files stay on disk)."""
+        with self._lock:
+            self._close()
 
     # writing
 
-    def _writer(self, **kwargs):
-        """A writer, waiting for other processes' writers with exponential backoff."""
-        if self._generation() < 0:
-            self._open()
-        deadline = time.monotonic() + self.lock_timeout
-        delay = 0.005
-        while True:
+    def _write(self, work) -> None:
+        """Run ``work(conn)`` in one write transaction, waiting for other writers."""
+        with self._lock:
+            conn = self._ensure()
+            deadline = time.monotonic() + self.lock_timeout
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise IndexBusyError(f"search index {self.path} stayed locked for {self.lock_timeout} s") from None
+                    time.sleep(0.05)
             try:
-                return self._ix.writer(timeout=0.0, codec=_codec(), **kwargs)
-            except LockError:
-                if time.monotonic() >= deadline:
-                    raise IndexBusyError(f"search index {self.path} stayed locked for {self.lock_timeout} s") from None
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
+                work(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    @staticmethod
+    def _remove(conn, ids) -> list[int]:
+        docids = []
+        for record_id in ids:
+            row = conn.execute("SELECT docid FROM docs WHERE id = ?", (record_id,)).fetchone()
+            if row:
+                docids.append(row[0])
+        for docid in docids:
+            conn.execute("DELETE FROM fts WHERE rowid = ?", (docid,))
+            conn.execute("DELETE FROM kw WHERE docid = ?", (docid,))
+            conn.execute("DELETE FROM scan WHERE docid = ?", (docid,))
+            conn.execute("DELETE FROM docs WHERE docid = ?", (docid,))
+        conn.executemany("INSERT INTO changes (docid) VALUES (?)", [(d,) for d in docids])
+        return docids
+
+    @staticmethod
+    def _insert(conn, rows: list[Prepared], first_docid: int, log_changes: bool = True) -> None:
+        docids = range(first_docid, first_docid + len(rows))
+        conn.executemany("INSERT INTO docs (docid, id, status, year, title_sort) VALUES (?, ?, ?, ?, ?)",
+                         [(d, r.id, r.status, r.year, r.title_sort) for d, r in zip(docids, rows, strict=True)])
+        conn.executemany(_INSERT_FTS, [(d, *r.fts) for d, r in zip(docids, rows, strict=True)])
+        conn.executemany("INSERT INTO kw (docid, field, value) VALUES (?, ?, ?)",
+                         [(d, f, v) for d, r in zip(docids, rows, strict=True) for f, v in r.keywords])
+        conn.executemany("INSERT INTO scan (docid, field, ckey, value) VALUES (?, ?, ?, ?)",
+                         [(d, f, k, v) for d, r in zip(docids, rows, strict=True) for f, k, v in r.scan])
+        if log_changes:
+            conn.executemany("INSERT INTO changes (docid) VALUES (?)", [(d,) for d in docids])
+
+    @staticmethod
+    def _next_docid(conn) -> int:
+        return conn.execute("SELECT coalesce(max(docid), 0) + 1 FROM docs").fetchone()[0]
 
     def update(self, docs) -> int:
         """Add documents, replacing any with the same ``id``; returns how many were written."""
-        docs = list(docs)
-        if not docs:
+        rows = list({r.id: r for r in map(prepare, docs)}.values())
+        if not rows:
             return 0
-        w = self._writer()
-        try:
-            for doc in docs:
-                w.update_document(**index_fields(doc))
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
-        return len(docs)
+
+        def work(conn):
+            self._remove(conn, [r.id for r in rows])
+            self._insert(conn, rows, self._next_docid(conn))
+
+        self._write(work)
+        return len(rows)
 
     def delete(self, ids) -> None:
         """Remove documents by record id (unknown ids are ignored)."""
         ids = [str(i) for i in ids]
-        if not ids:
-            return
-        w = self._writer()
-        try:
-            for record_id in ids:
-                w.delete_by_term("id", record_id)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
+        if ids:
+            self._write(lambda conn: self._remove(conn, ids))
 
     def rebuild(self, docs_iter, progress=None, procs: int | None = None, batch: int = 1000,
-                optimize: bool = True) -> int:
-        """Replace the whole index with ``docs_iter``; ``progress(n)`` is called every ``batch`` docs.
+                optimize: bool = True, make_doc=None) -> int:
+        """Replace the whole index with the documents of ``docs_iter``; returns their number.
 
-        Searches keep seeing the old index until the new one is committed; writers from
-        other processes wait for the lock and apply their updates afterwards. With
-        ``procs`` > 1 each process writes its own segment; ``optimize`` then merges them.
+        ``make_doc(item)`` turns each item into a document first (so that worker processes
+        can do that work too); ``progress(n)`` is called every ``batch`` documents. With
+        ``procs`` > 1 worker processes analyse the documents while this one writes. The new
+        index replaces the old one in one transaction: searches see the old one until then,
+        and other writers wait for it and apply their updates afterwards.
         """
-        if self._generation() < 0:
-            self._open()
         procs = procs or min(2, os.cpu_count() or 1)
-        kwargs = {"procs": procs, "multisegment": True, "limitmb": 128} if procs > 1 else {"limitmb": 128}
-        w = self._writer(**kwargs)
         n = 0
-        try:
-            for doc in docs_iter:
-                w.add_document(**index_fields(doc))
-                n += 1
-                if progress and n % batch == 0:
+
+        def work(conn):
+            nonlocal n
+            for name in ("fts", "kw", "scan", "docs", "changes"):
+                conn.execute(f"DELETE FROM {name}" if name != "fts" else "DROP TABLE fts")
+            _create_tables(conn)
+            reported = 0
+            for rows in _prepared_batches(docs_iter, make_doc, procs, batch):
+                self._insert(conn, rows, n + 1, log_changes=False)
+                n += len(rows)
+                if progress and n - reported >= batch:
                     progress(n)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit(mergetype=CLEAR)
-        with self._ix.reader() as reader:
-            segments = len(reader.leaf_readers())
-        if segments > 1 and optimize:
-            self.optimize()
-        indexed = self.doc_count()
-        if indexed != n:  # e.g. an indexing subprocess died: keep asking for a rebuild
-            log.error("search index rebuild wrote %d of %d documents", indexed, n)
-            (self.path / REBUILD_FLAG).write_text(f"last rebuild wrote {indexed} of {n} documents\n")
-        else:
-            (self.path / REBUILD_FLAG).unlink(missing_ok=True)
+                    reported = n
+            if optimize:
+                conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (str(time.time_ns()),))
+            conn.execute("DELETE FROM meta WHERE key = 'needs_rebuild'")
+
+        self._write(work)
         if progress:
             progress(n)
         return n
 
     def optimize(self) -> None:
-        """Merge all segments into one (faster searching)."""
-        w = self._writer()
-        w.commit(optimize=True)
+        """Merge the full-text index's segments (faster searching after many updates)."""
+        self._write(lambda conn: conn.execute("INSERT INTO fts (fts) VALUES ('optimize')"))
 
     # searching
 
-    def _build_query(self, query: Query):
-        """(ranked text query or None, list of filter queries) for a Query."""
-        positives, negatives = [], []
-        for clause in query.clauses():
-            (negatives if clause.negated else positives).append(clause_query(clause))
-        text_q = None
-        if positives:
-            text_q = wq.And(positives) if len(positives) > 1 else positives[0]
-        if negatives:
-            text_q = wq.AndNot(text_q or wq.Every(), _or(negatives))
-        if query.tree is not None:  # SRU/CQL boolean tree (search.query.Node)
-            tree_q = tree_query(query.tree)
-            text_q = tree_q if text_q is None else wq.And([text_q, tree_q])
-        filters = []
-        for facet, values in (query.filters or {}).items():
-            if values not in (None, "", [], ()):
-                filters.append(_filter_query(facet, values) or wq.NullQuery)
-        if query.year_from is not None or query.year_to is not None:
-            filters.append(wq.NumericRange("year", query.year_from, query.year_to))
-        if query.status:
-            status_q = self._status_query(query.status)
-            if status_q is not None:
-                filters.append(status_q)
-        return text_q, filters
-
-    def _status_query(self, statuses):
-        reader = self._get_searcher().reader()
-        if tuple(statuses) == ("published",):
-            # Skip the filter when every stored document is published (the usual case).
-            if reader.doc_frequency("status", "published") == reader.doc_count_all():
-                return None
-        return _or([wq.Term("status", s) for s in statuses])
-
-    def _matching(self, query: Query):
-        """(searcher, ranked text query or None, set of matching docnums)."""
-        searcher = self._get_searcher()
-        text_q, filters = self._build_query(query)
-        sets = [self._docset(searcher, f, cache=True) for f in filters]
-        if text_q is not None:
-            sets.append(self._docset(searcher, text_q))
-        if not sets:
-            sets.append(self._docset(searcher, wq.Every(), cache=True))
-        sets.sort(key=len)
-        docs = set(sets[0])
-        for other in sets[1:]:
-            if not docs:
-                break
-            docs &= other
-        deleted = self._deleted(searcher)
-        if deleted:
-            docs -= deleted
-        return searcher, text_q, docs
+    def _read(self, work):
+        """Run ``work(conn, state)`` on one consistent snapshot, with the arrays up to date."""
+        with self._lock:
+            conn = self._ensure()
+            conn.execute("BEGIN")
+            try:
+                try:
+                    self._state.refresh(conn)
+                except sqlite3.DatabaseError as exc:
+                    if isinstance(exc, sqlite3.OperationalError):
+                        raise
+                    log.warning("search index at %s is unreadable (%s); recreating it", self.path, exc)
+                    conn.execute("ROLLBACK")
+                    self._recreate(reason=f"index was unreadable: {exc}")
+                    conn = self._conn
+                    conn.execute("BEGIN")
+                    self._state.refresh(conn)
+                return work(conn, self._state)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
 
     def search(self, query: Query) -> Hits:
         """Run a query: one page of record ids, the total, facet counts and a suggestion."""
-        searcher, text_q, docs = self._matching(query)
-        page = max(1, query.page)
-        per_page = max(1, min(query.per_page, 1000))
-        start, end = (page - 1) * per_page, page * per_page
-        total = len(docs)
-        if start >= total:
-            page_docs = []
-        elif query.sort in ("year", "-year", "title", "-title"):
-            page_docs = self._sorted(searcher, docs, query.sort)[start:end]
-        elif text_q is None:
-            page_docs = sorted(docs, reverse=True)[start:end]  # browsing: latest indexed first
-        else:
-            results = searcher.search(text_q, limit=end, filter=docs)
-            page_docs = [docnum for _, docnum in results.top_n[start:end]]
-        id_column = self._column(searcher, "id")
-        ids = [id_column[d][0] for d in page_docs]
-        facets = self._count_facets(searcher, docs, query.facets, query.facet_limit) if query.facets else {}
-        suggestion = None
-        if query.suggest and total < 3 and query.text:
-            suggestion = self._suggest(searcher, query, total)
-        return Hits(total=total, ids=ids, facets=facets, suggestion=suggestion)
+        return self._read(lambda conn, state: self._search(conn, state, query))
 
     def count(self, query: Query) -> int:
         """Number of matching documents (no ranking, no facets)."""
-        return len(self._matching(query)[2])
+        return self._read(lambda conn, state: int(self._matching(conn, state, query)[1].sum()))
 
-    # document sets
-
-    def _generation_cache(self, searcher) -> dict:
-        reader = searcher.reader()
-        cached = self._cache_gen.get("sets")
-        if cached is None or cached[0] is not reader:
-            cached = (reader, {})
-            self._cache_gen["sets"] = cached
-        return cached[1]
-
-    def _deleted(self, searcher) -> set:
-        cache = self._generation_cache(searcher)
-        if "deleted" not in cache:
-            deleted = set()
-            for leaf, offset in searcher.reader().leaf_readers():
-                if leaf.has_deletions():
-                    deleted.update(d + offset for d in leaf.deleted_docs_set)
-            cache["deleted"] = deleted
-        return cache["deleted"]
-
-    def _term_docs(self, searcher, fieldname: str, text) -> set:
-        out: set = set()
-        for leaf, offset in searcher.reader().leaf_readers():
-            if (fieldname, text) in leaf:
-                ids = leaf.postings(fieldname, text).all_ids()
-                out.update(ids if not offset else (d + offset for d in ids))
-        return out
-
-    def _docset(self, searcher, q, cache: bool = False) -> set:
-        """Matching docnums of a query by set algebra over posting lists (deleted docs included).
-
-        Much faster than Whoosh's matcher trees for counting and faceting; filters are
-        cached per index generation.
-        """
-        if cache:
-            store = self._generation_cache(searcher)
-            key = repr(q)
-            if key in store:
-                return store[key]
-            if len(store) > 256:
-                store.clear()
-            result = store[key] = self._docset(searcher, q)
-            return result
-        if isinstance(q, wq.Term):
-            return self._term_docs(searcher, q.fieldname, q.text)
-        if isinstance(q, wq.Or):
-            out: set = set()
-            for sub in q.subqueries:
-                out |= self._docset(searcher, sub)
-            return out
-        if isinstance(q, wq.And):
-            parts = sorted((self._docset(searcher, sub) for sub in q.subqueries), key=len)
-            out = set(parts[0]) if parts else set()
-            for p in parts[1:]:
-                out &= p
-            return out
-        if isinstance(q, wq.AndNot):
-            return self._docset(searcher, q.a) - self._docset(searcher, q.b)
-        if isinstance(q, wq.Every):
-            return set(range(searcher.reader().doc_count_all()))
-        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-            return set()
-        try:
-            return set(searcher.docs_for_query(q))
-        except wq.QueryError:  # a phrase on a field without positions in this index (e.g. no Cyrillic yet)
-            return set()
-
-    def _sort_column(self, searcher, name: str) -> list:
-        reader = searcher.reader()
-        key = ("sort", name)
-        cached = self._cache_gen.get(key)
-        if cached is not None and cached[0] is reader:
-            return cached[1]
-        col: list = []
-        for leaf, _ in reader.leaf_readers():
-            n = leaf.doc_count_all()
-            if name == "year":
-                facet = self._leaf_column(leaf, "year_facet")
-                col.extend(int(v[0]) if v else None for v in facet)
-            elif leaf.has_column(name):
-                col.extend(leaf.column_reader(name))
-            else:
-                col.extend([b""] * n)
-        self._cache_gen[key] = (reader, col)
-        return col
-
-    def _sorted(self, searcher, docs, sort: str) -> list:
-        name = sort.lstrip("-")
-        col = self._sort_column(searcher, "year" if name == "year" else "title_sort")
-        if name == "year":
-            # Records without a year go last in both directions.
-            if sort == "year":
-                return sorted(docs, key=lambda d: (col[d] is None, col[d] or 0, d))
-            return sorted(docs, key=lambda d: (col[d] is None, -(col[d] or 0), d))
-        return sorted(docs, key=lambda d: (col[d], d), reverse=sort.startswith("-"))
-
-    # facets
-
-    def _leaf_column(self, reader, fname: str) -> list:
-        segment = reader.segment()
-        if segment is None:  # empty index
-            return [()] * reader.doc_count_all()
-        key = (segment.segment_id(), fname)
-        col = self._columns.get(key)
-        if col is None:
-            col = [()] * reader.doc_count_all()
-            if fname in reader.schema:
-                for text in reader.field_terms(fname):
-                    for docnum in reader.postings(fname, text).all_ids():
-                        col[docnum] = col[docnum] + (text,)
-            self._columns[key] = col
-        return col
-
-    def _column(self, searcher, fname: str) -> list:
-        reader = searcher.reader()
-        key = ("col", fname)
-        cached = self._cache_gen.get(key)
-        if cached is not None and cached[0] is reader:
-            return cached[1]
-        leaves = reader.leaf_readers()
-        if len(leaves) == 1:
-            col = self._leaf_column(leaves[0][0], fname)
-        else:
-            col = []
-            for leaf, offset in leaves:
-                assert len(col) == offset
-                col.extend(self._leaf_column(leaf, fname))
-        live = {leaf.segment().segment_id() for leaf, _ in leaves if leaf.segment() is not None}
-        for k in [k for k in list(self._columns) if k[0] not in live]:
-            self._columns.pop(k, None)
-        self._cache_gen[key] = (reader, col)
-        return col
-
-    def _count_facets(self, searcher, docs, facets, limit):
-        out = {}
-        for facet in facets:
-            fname = FACET_FIELDS.get(facet)
-            if fname is None:
+    def _matching(self, conn, state, query: Query):
+        """(text tree or None, boolean mask of the matching documents)."""
+        node = request_node(query)
+        mask = state.status_mask(query.status).copy()
+        if node is not None:
+            node = simplify(node)
+            mask &= self._mask(conn, state, node)
+        for facet, values in (query.filters or {}).items():
+            if values in (None, "", [], ()):
                 continue
-            col = self._column(searcher, fname)
-            counts = Counter(chain.from_iterable(map(col.__getitem__, docs)))
-            out[facet] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            values = [str(v) for v in ([values] if isinstance(values, (str, int)) else values)]
+            field = FACET_FIELDS.get(facet)
+            if field == "year":
+                years = [int(v) for v in values if v.isdigit()]
+                mask &= np.isin(state.year, years)
+            elif field is not None:
+                mask &= state.facet_mask(field, values)
+            else:
+                mask &= self._mask(conn, state, Bool("or", tuple(Sql(
+                    "SELECT docid FROM kw WHERE field = ? AND value = ?", (facet, v)) for v in values)))
+        if query.year_from is not None or query.year_to is not None:
+            mask &= state.year_mask(query.year_from, query.year_to)
+        return node, mask
+
+    def _search(self, conn, state, query: Query) -> Hits:
+        node, mask = self._matching(conn, state, query)
+        docs = np.flatnonzero(mask)
+        total = len(docs)
+        page = max(1, query.page)
+        per_page = max(1, min(query.per_page, 1000))
+        start, end = (page - 1) * per_page, page * per_page
+        if start >= total:
+            page_docs = []
+        elif query.sort in ("year", "-year"):
+            page_docs = state.sort_by_year(docs, query.sort == "-year")[start:end]
+        elif query.sort in ("title", "-title"):
+            page_docs = state.sort_by_title(conn, docs, query.sort == "-title")[start:end]
+        else:
+            expr = ranking_expr(node) if node is not None else None
+            page_docs = self._ranked(conn, state, expr, mask, docs, end)[start:end]
+        ids = [state.ids[int(d)] for d in page_docs]
+        facets = {}
+        for facet in query.facets or ():
+            field = FACET_FIELDS.get(facet)
+            if field is not None:
+                facets[facet] = state.count(field, docs, query.facet_limit)
+        suggestion = None
+        if query.suggest and total < 3 and query.text:
+            suggestion = self._suggest(conn, state, query, total)
+        return Hits(total=total, ids=ids, facets=facets, suggestion=suggestion)
+
+    def _ranked(self, conn, state, expr, mask, docs, end) -> list[int]:
+        """The first ``end`` documents of ``docs`` by relevance (newest first when no text)."""
+        if expr is None:
+            return [int(d) for d in docs[::-1][:end]]
+        if len(docs) > RANK_LIMIT:
+            # Rank the matches in titles and names; the rest follow, newest first.
+            cols = TEXT_QUERY_FIELDS["title"][0] + TEXT_QUERY_FIELDS["names"][0] + ("title_lat", "names_lat")
+            head_expr = "{" + " ".join(cols) + "} : (" + expr + ")"
+            head = mask & self._fts_mask(conn, state, head_expr)
+            head_docs = np.flatnonzero(head)
+            if len(head_docs) > RANK_LIMIT:
+                first = [int(d) for d in head_docs[::-1][:end]]
+            else:
+                first = self._bm25(conn, head_expr, head_docs)
+            if len(first) >= end:
+                return first[:end]
+            rest = np.flatnonzero(mask & ~head)[::-1][:end - len(first)]
+            return first + [int(d) for d in rest]
+        ranked = self._bm25(conn, expr, docs)
+        if len(ranked) < len(docs):  # documents matched by keyword clauses only
+            seen = set(ranked)
+            ranked += [int(d) for d in docs[::-1] if int(d) not in seen]
+        return ranked[:end]
+
+    @staticmethod
+    def _bm25(conn, expr: str, docs) -> list[int]:
+        if len(docs) == 0:
+            return []
+        try:
+            rows = conn.execute(
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) "
+                f"ORDER BY {_BM25}, rowid DESC", (expr, json.dumps([int(d) for d in docs]))).fetchall()
+        except sqlite3.OperationalError as exc:
+            log.warning("ranking query %r failed: %s", expr, exc)
+            return []
+        return [r[0] for r in rows]
+
+    # evaluating a tree
+
+    def _mask(self, conn, state, node) -> np.ndarray:
+        if node is ALL:
+            return state.alive.copy()
+        if node is NONE:
+            return state.empty()
+        if isinstance(node, Fts):
+            return self._fts_mask(conn, state, node.expr)
+        if isinstance(node, Sql):
+            row = conn.execute(f"SELECT group_concat(docid) FROM ({node.sql})", node.params).fetchone()
+            return _mask_of(state, row[0])
+        if isinstance(node, Mask):
+            return node.make(state)
+        if isinstance(node, Expansion):
+            return self._mask(conn, state, node.to_fts(self._expand(conn, node)))
+        masks = [self._mask(conn, state, child) for child in node.children]
+        out = masks[0].copy()
+        for m in masks[1:]:
+            if node.op == "and":
+                out &= m
+            elif node.op == "or":
+                out |= m
+            else:
+                out &= ~m
         return out
+
+    @staticmethod
+    def _fts_mask(conn, state, expr: str) -> np.ndarray:
+        try:
+            row = conn.execute("SELECT group_concat(rowid) FROM fts WHERE fts MATCH ?", (expr,)).fetchone()
+        except sqlite3.OperationalError as exc:  # e.g. a term the tokenizer reduces to nothing
+            log.warning("full-text query %r failed: %s", expr, exc)
+            return state.empty()
+        return _mask_of(state, row[0])
+
+    @staticmethod
+    def _expand(conn, node: Expansion) -> list[str]:
+        sql = "SELECT term FROM fts_terms WHERE term GLOB ?"
+        params: tuple = (node.glob,)
+        if node.literal:
+            sql += " AND term >= ? AND term < ?"
+            params += (node.literal, node.literal + "\U0010ffff")
+        return [r[0] for r in conn.execute(sql + f" LIMIT {MAX_EXPANSIONS}", params)]
 
     # suggestions
 
-    def _suggest(self, searcher, query: Query, total: int) -> str | None:
-        reader = searcher.reader()
+    def _suggest(self, conn, state, query: Query, total: int) -> str | None:
         changed = False
         pieces = []
         for piece in (query.text or "").split():
             bare = piece.strip("\"*-,.;:!?()")
             if (":" in piece or not bare or any(ch.isdigit() for ch in bare)
-                    or len(bare) < 3 or self._known(reader, bare)):
+                    or len(bare) < 3 or self._known(conn, bare)):
                 pieces.append(piece)
                 continue
-            word = normalize_text(bare).lower()
-            best = None
-            for maxdist in (1, 2):
-                candidates = [c for c in reader.terms_within("spell", word, maxdist, prefix=1) if c != word]
-                if candidates:
-                    best = max(candidates, key=lambda c: (reader.doc_frequency("spell", c), c))
-                    break
+            best = _closest(conn, normalize_text(bare).lower())
             if best is None:
                 pieces.append(piece)
             else:
@@ -778,20 +495,22 @@ class SearchIndex:
         suggestion = " ".join(pieces)
         alt = Query(text=suggestion, fields=query.fields, filters=query.filters, year_from=query.year_from,
                     year_to=query.year_to, status=query.status)
-        return suggestion if self.count(alt) > total else None
+        return suggestion if int(self._matching(conn, state, alt)[1].sum()) > total else None
 
     @staticmethod
-    def _known(reader, word: str) -> bool:
-        words = tokenize(word)
-        if not words:
-            return True
-        for w in words:
-            terms = analyze_word(w, UNKNOWN)
-            if any(reader.doc_frequency("all", t) for t in terms):
+    def _known(conn, word: str) -> bool:
+        for w in tokenize(word):
+            terms = [quote(t) for t in analyze_word(w, UNKNOWN)]
+            if script(w) == "lat" and fold_translit(w):
+                terms.append(quote(fold_translit(w)))
+            if not terms:
                 continue
-            if script(w) == "lat" and reader.doc_frequency("all_lat", fold_translit(w)):
-                continue
-            return False
+            try:
+                hit = conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (" OR ".join(terms),)).fetchone()
+            except sqlite3.OperationalError:
+                hit = None
+            if not hit:
+                return False
         return True
 
     # browsing
@@ -803,49 +522,92 @@ class SearchIndex:
         ``position`` (1-based) of the returned list, so ``position - 1`` terms precede it;
         ``position`` 0 starts right after it, and ``position > count`` returns only earlier terms.
         """
-        fname = SCAN_FIELDS.get(index_name, index_name)
-        terms = self._scan_list(fname)
-        key = "".join(term.split()).lower() if fname == "udc_key" else browse_key(term)
-        keys = terms[0]
-        i = bisect_left(terms[2], collation_key(key))
-        start = i - (position - 1)
-        end = start + max(0, count)
-        start = max(0, start)
-        if end <= start:
-            return []
-        return list(zip(keys[start:end], terms[1][start:end], strict=True))
+        field = SCAN_FIELDS.get(index_name, index_name)
+        key = collation_key("".join(term.split()).lower() if field == "udc_key" else browse_key(term))
+        first, last = 1 - position, 1 - position + max(0, count)  # offsets from the term's place
 
-    def _scan_list(self, fname: str):
-        searcher = self._get_searcher()
-        reader = searcher.reader()
-        key = ("scan", fname)
-        cached = self._cache_gen.get(key)
-        if cached is not None and cached[0] is reader:
-            return cached[1]
-        counts: Counter = Counter()
-        for leaf, _ in reader.leaf_readers():
-            col = self._leaf_column(leaf, fname)
-            if leaf.has_deletions():
-                col = [v for d, v in enumerate(col) if not leaf.is_deleted(d)]
-            counts.update(chain.from_iterable(col))
-        items = sorted(counts.items(), key=lambda kv: collation_key(kv[0]))
-        result = ([k for k, _ in items], [c for _, c in items], [collation_key(k) for k, _ in items])
-        self._cache_gen[key] = (reader, result)
-        return result
+        def work(conn, state):
+            out = []
+            if first < 0:
+                before = conn.execute(
+                    "SELECT min(value), count(*) FROM scan WHERE field = ? AND ckey < ? GROUP BY ckey "
+                    "ORDER BY ckey DESC LIMIT ?", (field, key, -first)).fetchall()[::-1]
+                offsets = range(-len(before), 0)
+                out += [tuple(row) for off, row in zip(offsets, before, strict=True) if off < last]
+            if last > 0:
+                skip = max(first, 0)
+                out += [tuple(row) for row in conn.execute(
+                    "SELECT min(value), count(*) FROM scan WHERE field = ? AND ckey >= ? GROUP BY ckey "
+                    "ORDER BY ckey LIMIT ? OFFSET ?", (field, key, last - skip, skip))]
+            return out
 
-    def terms(self, field: str, prefix: str = "", limit: int = 100) -> list[tuple[str, int]]:
-        """Indexed terms of a field starting with ``prefix``, with document frequencies."""
-        reader = self._get_searcher().reader()
-        out = []
-        for text in reader.expand_prefix(field, prefix):
-            text = text.decode("utf-8") if isinstance(text, bytes) else text
-            out.append((text, reader.doc_frequency(field, text)))
-            if len(out) >= limit:
-                break
-        return out
+        return self._read(work)
 
 
-def _page_docs(results, start: int, end: int):
-    """(docnum, score) pairs of results[start:end]."""
-    top = results.top_n
-    return [(docnum, score) for score, docnum in top[start:end]]
+def _create_tables(conn) -> None:
+    """Create the schema with single statements (``executescript`` would commit a transaction)."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _mask_of(state, concatenated: str | None) -> np.ndarray:
+    """A boolean mask of the documents in a comma-separated list of document numbers."""
+    mask = state.empty()
+    if concatenated:
+        docids = np.array(concatenated.split(","), dtype=np.int64)
+        mask[docids[docids < state.size]] = True
+    return mask
+
+
+def _closest(conn, word: str) -> str | None:
+    """The most frequent indexed title or name word within edit distance 1 (else 2) of ``word``."""
+    if not word:
+        return None
+    rows = conn.execute(
+        "SELECT term, sum(doc) FROM fts_col_terms WHERE col IN ('title', 'names') AND term >= ? AND term < ? "
+        "GROUP BY term", (word[0], word[0] + "\U0010ffff")).fetchall()
+    candidates = [(t, n) for t, n in rows if t != word and len(t) > 2 and abs(len(t) - len(word)) <= 2
+                  and not any(ch.isdigit() for ch in t)]
+    for maxdist in (1, 2):
+        near = [(n, t) for t, n in candidates if _distance(word, t, maxdist) <= maxdist]
+        if near:
+            return max(near)[1]
+    return None
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein (adjacent transpositions) distance, cut off above ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _prepared_batches(items, make_doc, procs: int, batch: int):
+    """Batches of Prepared rows for ``items``, analysed by ``procs`` worker processes."""
+    work = partial(prepare_item, make_doc)
+    iter_items = iter(items)
+    chunks = iter(lambda: list(islice(iter_items, batch)), [])
+    if procs <= 1:
+        for chunk in chunks:
+            yield [work(item) for item in chunk]
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(procs) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.map_async(work, chunk, chunksize=max(1, len(chunk) // (2 * procs))))
+            if len(pending) > procs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()

@@ -322,9 +322,10 @@ def test_missing_index_directory_is_recreated(tmp_path):
 
 def test_corrupt_index_is_recreated_empty(tmp_path):
     path = tmp_path / "ix"
-    SearchIndex(path).rebuild(docs(), procs=1)
-    for toc in path.glob("_MAIN_*.toc"):
-        toc.write_bytes(b"garbage")
+    first = SearchIndex(path)
+    first.rebuild(docs(), procs=1)
+    first.close()
+    (path / "search.sqlite").write_bytes(b"garbage" * 1000)
     index = SearchIndex(path)
     assert index.needs_rebuild
     assert index.doc_count() == 0
