@@ -153,11 +153,15 @@ def generate(n: int, seed: int = 42) -> list[tuple[str, str]]:
     return out
 
 
+def bench_document(item):
+    """The search document of ``(number, (format, MARC-in-JSON))`` with made-up copy data."""
+    i, (fmt, text) = item
+    extra = {"availability": ["available"] if i % 4 else ["on_loan"], "inv": [f"{i:07d}"]}
+    return build_document(i, record_from_json(text), fmt, extra=extra)
+
+
 def documents(records):
-    for i, (fmt, text) in enumerate(records, 1):
-        rec = record_from_json(text)
-        extra = {"availability": ["available"] if i % 4 else ["on_loan"], "inv": [f"{i:07d}"]}
-        yield build_document(i, rec, fmt, extra=extra)
+    return map(bench_document, enumerate(records, 1))
 
 
 def query_mix(seed: int = 7) -> list[tuple[str, Query]]:
@@ -255,7 +259,8 @@ def main(argv=None):
                 print(f"  {n} indexed, {n / (now - t0):.0f} docs/s", flush=True)
                 last[0] = now
 
-        n = ix.rebuild(documents(records), progress=progress, procs=args.procs, optimize=not args.no_optimize)
+        n = ix.rebuild(enumerate(records, 1), progress=progress, procs=args.procs, optimize=not args.no_optimize,
+                       make_doc=bench_document)
         dt = time.perf_counter() - t0
         print(
             f"reindex {n} records (parse + extract + index + merge, procs={args.procs}): "

@@ -36,17 +36,25 @@ def get_index() -> SearchIndex:
     return index
 
 
-def documents_for(session: Session, records: list[Record]) -> list[dict]:
-    """Build index documents for ``records`` with every registered extra."""
-    ids = [r.id for r in records]
+def _extras(session: Session, ids: list[int]) -> dict[int, dict]:
     extras: dict[int, dict] = {}
     for provider in DOCUMENT_EXTRAS:
         for record_id, values in provider(session, ids).items():
             extras.setdefault(record_id, {}).update(values)
-    return [
-        build_document(r.id, record_from_json(r.marc), r.format, r.status, extras.get(r.id))
-        for r in records
-    ]
+    return extras
+
+
+def document_of(item: tuple) -> dict:
+    """The index document of ``(id, marc, format, status, extra)``: a top-level function so
+    that the rebuild's worker processes can build documents too."""
+    record_id, marc, fmt, status, extra = item
+    return build_document(record_id, record_from_json(marc), fmt, status, extra)
+
+
+def documents_for(session: Session, records: list[Record]) -> list[dict]:
+    """Build index documents for ``records`` with every registered extra."""
+    extras = _extras(session, [r.id for r in records])
+    return [document_of((r.id, r.marc, r.format, r.status, extras.get(r.id))) for r in records]
 
 
 def drain_queue(session: Session | None = None, batch_size: int = 500) -> int:
@@ -85,30 +93,34 @@ def queued_count(session: Session) -> int:
 
 
 def reindex_all(session: Session, progress: Callable[[int], None] | None = None, batch_size: int = 1000) -> int:
-    """Rebuild the whole index from the database; returns the number of documents."""
+    """Rebuild the whole index from the database; returns the number of documents.
+
+    This process reads the records in id order; worker processes parse them and build and
+    analyse the documents (search/index.py ``rebuild``)."""
     total = 0
 
-    def documents() -> Iterable[dict]:
+    def items() -> Iterable[tuple]:
         nonlocal total
         last_id = 0
         while True:
-            batch = session.scalars(
-                select(Record)
+            rows = session.execute(
+                select(Record.id, Record.marc, Record.format, Record.status)
                 .where(Record.id > last_id, Record.status.in_(INDEXED_STATUSES))
                 .order_by(Record.id)
                 .limit(batch_size)
             ).all()
-            if not batch:
+            if not rows:
                 return
-            last_id = batch[-1].id
-            yield from documents_for(session, batch)
-            total += len(batch)
+            last_id = rows[-1].id
+            extras = _extras(session, [r.id for r in rows])
+            for r in rows:
+                yield (r.id, r.marc, r.format, r.status, extras.get(r.id))
+            total += len(rows)
             if progress:
-                progress(len(batch))
-            session.expunge_all()
+                progress(len(rows))
 
     max_queue_id = session.scalar(select(func.max(IndexQueue.id)))
-    get_index().rebuild(documents())
+    get_index().rebuild(items(), make_doc=document_of)
     if max_queue_id is not None:
         session.execute(delete(IndexQueue).where(IndexQueue.id <= max_queue_id))
         session.commit()

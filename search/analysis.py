@@ -302,12 +302,19 @@ def browse_key(text: str) -> str:
 # Ukrainian alphabet order (with the Russian letters fitted in), so that є, і, ї, ґ
 # sort where a Ukrainian reader expects them rather than by code point.
 _CYR_ORDER = "абвгґдеёєжзиіїйклмнопрстуфхцчшщъыьэюя"
-_COLLATE = str.maketrans({ch: chr(0x4E00 + i) for i, ch in enumerate(_CYR_ORDER)})
+# Mapped into a private-use plane, so the mapping can be inverted (collation_text).
+_COLLATE = str.maketrans({ch: chr(0xF0000 + i) for i, ch in enumerate(_CYR_ORDER)})
+_UNCOLLATE = str.maketrans({chr(0xF0000 + i): ch for i, ch in enumerate(_CYR_ORDER)})
 
 
 def collation_key(key: str) -> str:
     """Map a browse key so that plain string order is Ukrainian alphabet order."""
     return key.translate(_COLLATE)
+
+
+def collation_text(key: str) -> str:
+    """The browse key a collation key was made from (the inverse of ``collation_key``)."""
+    return key.translate(_UNCOLLATE)
 
 
 def sort_key(text: str) -> str:

@@ -128,6 +128,8 @@ class DocState:
     def status_mask(self, statuses) -> np.ndarray:
         if statuses is None:
             return self.alive
+        if len(statuses) == 1 and statuses[0] in STATUSES:
+            return self.alive & (self.status == STATUSES.index(statuses[0]))
         codes = [STATUSES.index(s) for s in statuses if s in STATUSES]
         return self.alive & np.isin(self.status, codes)
 
@@ -151,8 +153,8 @@ class DocState:
         """(value, count) of a facet over ``docs``, most frequent first, ties by value."""
         if field == "year":
             years = self.year[docs]
-            values, counts = np.unique(years[years != NO_YEAR], return_counts=True)
-            pairs = [(str(v), int(c)) for v, c in zip(values, counts, strict=True)]
+            counts = np.bincount(years[years > NO_YEAR], minlength=1)
+            pairs = [(str(y), int(counts[y])) for y in np.flatnonzero(counts)]
         else:
             codes = self.facets[field][docs].ravel()
             counts = np.bincount(codes[codes >= 0], minlength=len(self.codes[field].values))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.analysis import UNKNOWN, analyze_word, browse_key, collation_key, fold_translit, normalize_text, script, tokenize
+from search.analysis import UNKNOWN, analyze_word, browse_key, collation_key, collation_text, fold_translit, normalize_text, script, tokenize
 from search.docstate import DocState
 from search.matching import (
     ALL,
@@ -50,7 +50,7 @@ from search.query import Hits, Query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4-fts5"
+SCHEMA_VERSION = "5-fts5"
 DB_NAME = "search.sqlite"
 # Facet name -> in-memory array (search/docstate.py).
 FACET_FIELDS = {
@@ -65,12 +65,11 @@ _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (docid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
     year INTEGER, title_sort TEXT NOT NULL DEFAULT '');
-CREATE TABLE IF NOT EXISTS kw (docid INTEGER NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS kw_value ON kw (field, value, docid);
+CREATE TABLE IF NOT EXISTS kw (field TEXT NOT NULL, value TEXT NOT NULL, docid INTEGER NOT NULL,
+    PRIMARY KEY (field, value, docid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kw_doc ON kw (docid);
-CREATE TABLE IF NOT EXISTS scan (docid INTEGER NOT NULL, field TEXT NOT NULL, ckey TEXT NOT NULL,
-    value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS scan_key ON scan (field, ckey);
+CREATE TABLE IF NOT EXISTS scan (field TEXT NOT NULL, ckey TEXT NOT NULL, docid INTEGER NOT NULL,
+    PRIMARY KEY (field, ckey, docid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scan_doc ON scan (docid);
 CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, docid INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(FTS_COLUMNS)},
@@ -239,10 +238,10 @@ class SearchIndex:
         conn.executemany("INSERT INTO docs (docid, id, status, year, title_sort) VALUES (?, ?, ?, ?, ?)",
                          [(d, r.id, r.status, r.year, r.title_sort) for d, r in zip(docids, rows, strict=True)])
         conn.executemany(_INSERT_FTS, [(d, *r.fts) for d, r in zip(docids, rows, strict=True)])
-        conn.executemany("INSERT INTO kw (docid, field, value) VALUES (?, ?, ?)",
+        conn.executemany("INSERT OR IGNORE INTO kw (docid, field, value) VALUES (?, ?, ?)",
                          [(d, f, v) for d, r in zip(docids, rows, strict=True) for f, v in r.keywords])
-        conn.executemany("INSERT INTO scan (docid, field, ckey, value) VALUES (?, ?, ?, ?)",
-                         [(d, f, k, v) for d, r in zip(docids, rows, strict=True) for f, k, v in r.scan])
+        conn.executemany("INSERT OR IGNORE INTO scan (docid, field, ckey) VALUES (?, ?, ?)",
+                         [(d, f, k) for d, r in zip(docids, rows, strict=True) for f, k in r.scan])
         if log_changes:
             conn.executemany("INSERT INTO changes (docid) VALUES (?)", [(d,) for d in docids])
 
@@ -421,7 +420,7 @@ class SearchIndex:
             return []
         try:
             rows = conn.execute(
-                f"SELECT rowid FROM fts WHERE fts MATCH ? AND rowid IN (SELECT value FROM json_each(?)) "
+                f"SELECT rowid FROM fts WHERE fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?)) "
                 f"ORDER BY {_BM25}, rowid DESC", (expr, json.dumps([int(d) for d in docs]))).fetchall()
         except sqlite3.OperationalError as exc:
             log.warning("ranking query %r failed: %s", expr, exc)
@@ -530,16 +529,16 @@ class SearchIndex:
             out = []
             if first < 0:
                 before = conn.execute(
-                    "SELECT min(value), count(*) FROM scan WHERE field = ? AND ckey < ? GROUP BY ckey "
+                    "SELECT ckey, count(*) FROM scan WHERE field = ? AND ckey < ? GROUP BY ckey "
                     "ORDER BY ckey DESC LIMIT ?", (field, key, -first)).fetchall()[::-1]
                 offsets = range(-len(before), 0)
-                out += [tuple(row) for off, row in zip(offsets, before, strict=True) if off < last]
+                out += [row for off, row in zip(offsets, before, strict=True) if off < last]
             if last > 0:
                 skip = max(first, 0)
-                out += [tuple(row) for row in conn.execute(
-                    "SELECT min(value), count(*) FROM scan WHERE field = ? AND ckey >= ? GROUP BY ckey "
-                    "ORDER BY ckey LIMIT ? OFFSET ?", (field, key, last - skip, skip))]
-            return out
+                out += conn.execute(
+                    "SELECT ckey, count(*) FROM scan WHERE field = ? AND ckey >= ? GROUP BY ckey "
+                    "ORDER BY ckey LIMIT ? OFFSET ?", (field, key, last - skip, skip)).fetchall()
+            return [(collation_text(ckey), n) for ckey, n in out]
 
         return self._read(work)
 
@@ -555,7 +554,7 @@ def _mask_of(state, concatenated: str | None) -> np.ndarray:
     """A boolean mask of the documents in a comma-separated list of document numbers."""
     mask = state.empty()
     if concatenated:
-        docids = np.array(concatenated.split(","), dtype=np.int64)
+        docids = np.fromstring(concatenated, dtype=np.int64, sep=",")
         mask[docids[docids < state.size]] = True
     return mask
 

@@ -45,7 +45,7 @@ SCAN_KEYS = ("title_key", "author_key", "subject_key", "udc_key")
 
 class Prepared(NamedTuple):
     """The rows of one document: ``fts`` holds one string per FTS_COLUMNS entry,
-    ``keywords`` (field, value) pairs, ``scan`` (field, collation key, value) triples."""
+    ``keywords`` (field, value) pairs, ``scan`` (field, collation key) pairs."""
 
     id: str
     status: str
@@ -53,7 +53,7 @@ class Prepared(NamedTuple):
     title_sort: str
     fts: tuple[str, ...]
     keywords: tuple[tuple[str, str], ...]
-    scan: tuple[tuple[str, str, str], ...]
+    scan: tuple[tuple[str, str], ...]
 
 
 def _analyse(parts, langs):
@@ -118,7 +118,7 @@ def prepare(doc: dict) -> Prepared:
         "availability": doc.get("availability") or [],
         **extras,
     }
-    scan: list[tuple[str, str, str]] = []
+    scan: list[tuple[str, str]] = []
     if status == "published":
         title = doc.get("title") or ""
         keys = {
@@ -129,7 +129,7 @@ def prepare(doc: dict) -> Prepared:
         }
         for field, values in keys.items():
             for value in dict.fromkeys(v for v in values if v):
-                scan.append((field, collation_key(value), value))
+                scan.append((field, collation_key(value)))
     year = doc.get("year")
     return Prepared(
         id=str(doc["id"]),

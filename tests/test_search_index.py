@@ -382,3 +382,30 @@ def test_parse_user_query():
         ("year", "range", "2000-2010", False),
         ("all", "word", "x:y", False),
     ]
+
+
+def test_facets_of_no_match(ix):
+    hits = ix.search(Query(text="зззщщщ", facets=["year", "language"]))
+    assert hits.total == 0
+    assert hits.facets == {"year": [], "language": []}
+
+
+def test_another_index_object_sees_every_write(tmp_path):
+    """Each process keeps filter and facet arrays in memory; they follow other processes' writes."""
+    reader, writer = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+    writer.update(docs())
+    assert reader.search(Query(facets=["language"])).facets["language"][0] == ("ukr", 6)
+    writer.update([document_from_summary(9, summary(title="Нова книга", languages=["ukr"], year=2023))])
+    hits = reader.search(Query(facets=["language", "year"]))
+    assert hits.facets["language"][0] == ("ukr", 7) and ("2023", 1) in hits.facets["year"]
+    assert ids(reader, "книга") == ["9"]
+    writer.delete(["9"])
+    assert reader.search(Query(facets=["language"])).facets["language"][0] == ("ukr", 6)
+    writer.rebuild(docs()[:2], procs=1)
+    assert reader.search(Query()).total == 2
+
+
+def test_scan_keeps_non_cyrillic_titles(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    index.update([document_from_summary(1, summary(title="一本书")), document_from_summary(2, summary(title="Ωμέγα"))])
+    assert [t for t, _ in index.scan("title", "", 1, 5)] == ["ωμέγα", "一本书"]
