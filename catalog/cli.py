@@ -75,7 +75,7 @@ def import_command(files, fmt, encoding, status, dry_run, report_path):
     Work is committed in batches; a rerun skips what is already stored (match on 001+003,
     then ISBN). The last line is `imported N, updated U, skipped S, failed F`.
     """
-    from catalog.indexing import drain_queue_quietly
+    from catalog.indexing import index_imported
     from catalog.records.importer import count_records, import_files
 
     total = sum(count_records(Path(f)) or 0 for f in files)
@@ -83,7 +83,7 @@ def import_command(files, fmt, encoding, status, dry_run, report_path):
         with progress_bar(total, "Importing") as bar:
             report = import_files(get_session(), "cli", files, fmt=fmt, encoding=encoding, status=status,
                                   dry_run=dry_run, batch_size=current_app.config["IMPORT_BATCH_SIZE"],
-                                  progress=bar.update, after_batch=None if dry_run else drain_queue_quietly)
+                                  progress=bar.update, after_batch=None if dry_run else index_imported)
     except (CatalogError, OSError, ValueError) as exc:
         fail(exc)
     if report.problems or report.warnings:

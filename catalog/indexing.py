@@ -17,6 +17,7 @@ from catalog.models import IndexQueue, Record
 from marc.io import record_from_json
 from search.document import build_document
 from search.index import SearchIndex
+from search.prepare import with_availability
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,28 @@ def drain_queue_quietly() -> None:
         drain_queue()
     except Exception:  # the queue keeps the work; never fail the user's save
         log.exception("search index update failed; the queue keeps the records for the next drain")
+
+
+def index_imported(ready: list[tuple]) -> None:
+    """After an import batch commits: write the index rows its workers prepared, then drain
+    the rest of the queue (records with copies, whose documents need the copies' numbers).
+
+    ``ready`` holds (index queue id, record id, search.prepare.Prepared); only those queue
+    entries are removed, so a newer save of the same record is still indexed by its drain.
+    A failure is logged and the queue keeps the work, as with ``drain_queue_quietly``.
+    """
+    try:
+        session = get_session()
+        extras = _extras(session, [rid for _, rid, _ in ready])
+        direct = [(qid, with_availability(rows, extras.get(rid))) for qid, rid, rows in ready]
+        direct = [(qid, rows) for qid, rows in direct if rows is not None]
+        if direct:
+            get_index().write_prepared(rows for _, rows in direct)
+            session.execute(delete(IndexQueue).where(IndexQueue.id.in_([qid for qid, _ in direct])))
+            session.commit()
+        drain_queue(session)
+    except Exception:
+        log.exception("search index update after an import batch failed; the queue keeps the records")
 
 
 def queued_count(session: Session) -> int:

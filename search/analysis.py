@@ -289,6 +289,7 @@ def tokenize_cached(text: str) -> tuple[str, ...]:
     return tuple(tokenize(text))
 
 
+@lru_cache(maxsize=200_000)
 def browse_key(text: str) -> str:
     """A readable browse key (SRU scan terms): lower case, Latin diacritics folded, words
     separated by single spaces, apostrophes kept as U+0027."""

@@ -251,7 +251,11 @@ class SearchIndex:
 
     def update(self, docs) -> int:
         """Add documents, replacing any with the same ``id``; returns how many were written."""
-        rows = list({r.id: r for r in map(prepare, docs)}.values())
+        return self.write_prepared(map(prepare, docs))
+
+    def write_prepared(self, prepared) -> int:
+        """``update`` for documents already analysed by ``search.prepare.prepare`` (e.g. by import workers)."""
+        rows = list({r.id: r for r in prepared}.values())
         if not rows:
             return 0
 

@@ -142,6 +142,18 @@ def prepare(doc: dict) -> Prepared:
     )
 
 
+def with_availability(prepared: Prepared, extra: dict | None) -> Prepared | None:
+    """``prepared`` with the ``availability`` of a document's ``extra`` added; None when the
+    extra holds more (inventory numbers, barcodes), which need the document analysed again."""
+    extra = extra or {}
+    if set(extra) - {"availability"}:
+        return None
+    values = extra.get("availability") or []
+    values = [values] if isinstance(values, str) else list(values)
+    kept = tuple(kv for kv in prepared.keywords if kv[0] != "availability")
+    return prepared._replace(keywords=kept + tuple(("availability", str(v)) for v in dict.fromkeys(values) if v))
+
+
 def prepare_item(make_doc, item) -> Prepared:
     """``prepare(make_doc(item))`` (or ``prepare(item)``): the unit of work of a rebuild worker."""
     return prepare(make_doc(item) if make_doc is not None else item)

@@ -4,9 +4,11 @@ A bad record never stops the good ones. Each batch is one transaction, so a cras
 most the batch in progress, and a rerun matches what is already stored (001+003, then
 ISBN) instead of duplicating it: an identical record is skipped, a changed one updated.
 
-Reading, extraction and serialisation of large ISO 2709 files run in worker processes
-(one per core), since pymarc parsing alone is slower than the import target; the main
-process only matches and writes. Other serialisations are read in-process.
+Reading, extraction, serialisation and the search index's analysis of large ISO 2709
+files run in worker processes (one per core), since pymarc parsing alone is slower than
+the import target; the main process only matches and writes. Other serialisations are
+read in-process. ``after_batch`` gets the prepared index rows of each committed batch
+(see ``catalog.indexing.index_imported``).
 """
 
 import multiprocessing
@@ -21,8 +23,11 @@ from sqlalchemy.orm import Session
 
 from catalog.audit import actor_name
 from catalog.models import AuditEntry, IndexQueue, Record, RecordVersion, utcnow
-from catalog.records.services import summary_columns
+from catalog.records.services import columns_from_summary
+from marc.extract import extract
 from marc.io import read_records, record_to_json
+from search.document import document_from_summary
+from search.prepare import prepare as prepare_index_rows
 
 # Areas read their own data out of imported records (e.g. copies from 995/952): callables
 # taking (session, actor name, [(record id, MARC-in-JSON), ...]), run before the batch commits.
@@ -99,11 +104,13 @@ class Prepared:
     cols: dict | None = None
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    index_rows: object = None  # search.prepare.Prepared for the import's status, id not yet known
 
 
 def prepare_chunk(task: tuple) -> list[Prepared]:
-    """Read, extract and serialise the records in ``data`` (runs in a worker process)."""
-    data, fmt, encoding, offset = task
+    """Read, extract and serialise the records in ``data`` and, when ``status`` is given,
+    analyse them for the search index (runs in a worker process)."""
+    data, fmt, encoding, offset, status = task
     out = []
     for item in read_records(data, fmt=fmt, encoding=encoding):
         position, control_number = item.position + offset, item.control_number or ""
@@ -111,33 +118,35 @@ def prepare_chunk(task: tuple) -> list[Prepared]:
             out.append(Prepared(position, control_number, error=item.error or "unreadable"))
             continue
         try:
-            cols = summary_columns(item.record, item.format)
-            out.append(Prepared(position, control_number, item.format, record_to_json(item.record), cols,
-                                warnings=tuple(item.warnings)))
+            summary = extract(item.record, item.format)
+            rows = prepare_index_rows(document_from_summary(0, summary, status)) if status else None
+            out.append(Prepared(position, control_number, item.format, record_to_json(item.record),
+                                columns_from_summary(summary), warnings=tuple(item.warnings), index_rows=rows))
         except Exception as exc:  # a record pymarc read but we cannot store: report it, go on
             out.append(Prepared(position, control_number, error=f"cannot be stored: {exc}"))
     return out
 
 
-def _iso2709_tasks(data: bytes, fmt: str, encoding: str | None) -> Iterator[tuple]:
+def _iso2709_tasks(data: bytes, fmt: str, encoding: str | None, status: str | None) -> Iterator[tuple]:
     parts = data.split(b"\x1d")
     if parts and not parts[-1].strip(b"\r\n\x1a\x00 \t"):
         parts.pop()
     for start in range(0, len(parts), RECORDS_PER_TASK):
-        yield b"\x1d".join(parts[start:start + RECORDS_PER_TASK]) + b"\x1d", fmt, encoding, start
+        yield b"\x1d".join(parts[start:start + RECORDS_PER_TASK]) + b"\x1d", fmt, encoding, start, status
 
 
-def prepared_records(path: Path, fmt: str, encoding: str | None, workers: int) -> Iterator[Prepared]:
-    """Every record of ``path`` prepared for storage, in file order."""
+def prepared_records(path: Path, fmt: str, encoding: str | None, workers: int,
+                     status: str | None = None) -> Iterator[Prepared]:
+    """Every record of ``path`` prepared for storage (and for the index when ``status`` is given)."""
     data = path.read_bytes()
     is_iso2709 = data[:5].isdigit()
     if workers > 1 and is_iso2709 and data.count(b"\x1d") >= PARALLEL_FROM:
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with context.Pool(workers) as pool:
-            for chunk in pool.imap(prepare_chunk, _iso2709_tasks(data, fmt, encoding)):
+            for chunk in pool.imap(prepare_chunk, _iso2709_tasks(data, fmt, encoding, status)):
                 yield from chunk
     else:
-        yield from prepare_chunk((data, fmt, encoding, 0))
+        yield from prepare_chunk((data, fmt, encoding, 0, status))
 
 
 def _existing_matches(session: Session, batch: list[Prepared]) -> tuple[dict, dict]:
@@ -154,11 +163,14 @@ def _existing_matches(session: Session, batch: list[Prepared]) -> tuple[dict, di
 
 
 def _store_batch(session: Session, actor: str, batch: list[Prepared], status: str, report: ImportReport,
-                 dry_run: bool) -> None:
+                 dry_run: bool) -> list[tuple]:
+    """Store a batch in one transaction; returns (index queue id, record id, index rows) of the
+    records whose prepared index rows still apply (same status as the import)."""
     by_control, by_isbn = _existing_matches(session, batch)
     now = utcnow()
     new_rows: dict = {}  # key -> row; a record repeated in one batch keeps its last state
-    written: list[tuple] = []  # (record id, version, status, marc, action) of updates, in order
+    pending_rows: dict = {}  # key -> index rows of the new row
+    written: list[tuple] = []  # (record id, version, status, marc, action, index rows), in order
     for prepared in batch:
         cols = prepared.cols
         key = (cols["control_number"], cols["control_source"]) if cols["control_number"] else ("", prepared.position)
@@ -169,6 +181,7 @@ def _store_batch(session: Session, actor: str, batch: list[Prepared], status: st
             continue
         if match is None and pending is None:
             report.imported += 1
+            pending_rows[key] = prepared.index_rows
             new_rows[key] = {"format": prepared.fmt, "kind": "bibliographic", "status": status, "version": 1,
                              "marc": prepared.marc_json, "created_by": actor, "updated_by": actor, "created_at": now,
                              "updated_at": now, **cols}
@@ -178,31 +191,41 @@ def _store_batch(session: Session, actor: str, batch: list[Prepared], status: st
             continue
         if pending is not None:
             pending.update({"format": prepared.fmt, "marc": prepared.marc_json, **cols})
+            pending_rows[key] = prepared.index_rows
             continue
         match.version += 1
         match.marc, match.format, match.updated_at, match.updated_by = prepared.marc_json, prepared.fmt, now, actor
         for name, value in cols.items():
             setattr(match, name, value)
-        written.append((match.id, match.version, match.status, match.marc, "record.import-update"))
+        same_status_rows = prepared.index_rows if match.status == status else None
+        written.append((match.id, match.version, match.status, match.marc, "record.import-update", same_status_rows))
     if dry_run:
-        return
+        return []
     session.flush()
     rows = list(new_rows.values())
     if rows:
-        ids = session.scalars(insert(Record).returning(Record.id, sort_by_parameter_order=True), rows).all()
-        written += [(rid, 1, status, row["marc"], "record.import") for rid, row in zip(ids, rows, strict=True)]
+        records = Record.__table__  # Core inserts: the ORM's bulk path costs more than the rows
+        ids = session.scalars(insert(records).returning(records.c.id, sort_by_parameter_order=True), rows).all()
+        written += [(rid, 1, status, row["marc"], "record.import", pending_rows[key])
+                    for rid, (key, row) in zip(ids, new_rows.items(), strict=True)]
+    ready = []
     if written:
-        session.execute(insert(RecordVersion), [
+        session.execute(insert(RecordVersion.__table__), [
             {"record_id": rid, "version": v, "status": st, "marc": marc, "saved_by": actor, "saved_at": now, "comment": "import"}
-            for rid, v, st, marc, _ in written])
-        session.execute(insert(IndexQueue), [{"record_id": rid, "queued_at": now} for rid, *_ in written])
-        session.execute(insert(AuditEntry), [
+            for rid, v, st, marc, *_ in written])
+        queue = IndexQueue.__table__
+        queue_ids = session.scalars(insert(queue).returning(queue.c.id, sort_by_parameter_order=True),
+                                    [{"record_id": rid, "queued_at": now} for rid, *_ in written]).all()
+        session.execute(insert(AuditEntry.__table__), [
             {"at": now, "actor": actor, "action": action, "entity_type": "record", "entity_id": str(rid),
-             "detail": {"version": v}} for rid, v, _, _, action in written])
+             "detail": {"version": v}} for rid, v, _, _, action, _ in written])
+        ready = [(qid, rid, index_rows._replace(id=str(rid)))
+                 for qid, (rid, *_, index_rows) in zip(queue_ids, written, strict=True) if index_rows is not None]
     for hook in IMPORT_HOOKS:
-        hook(session, actor, [(rid, marc) for rid, _, _, marc, _ in written])
+        hook(session, actor, [(rid, marc) for rid, _, _, marc, *_ in written])
     session.commit()
     report.record_ids.extend(dict.fromkeys(rid for rid, *_ in written))
+    return ready
 
 
 def import_files(
@@ -217,7 +240,7 @@ def import_files(
     batch_size: int = 500,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
-    after_batch: Callable[[], None] | None = None,
+    after_batch: Callable[[list[tuple]], None] | None = None,
 ) -> ImportReport:
     """Import every record of ``paths``; see the module docstring for the guarantees."""
     report = ImportReport()
@@ -225,7 +248,8 @@ def import_files(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     for path in map(Path, paths):
         batch: list[Prepared] = []
-        for prepared in prepared_records(path, fmt, encoding, workers):
+        index_status = None if dry_run or after_batch is None else status
+        for prepared in prepared_records(path, fmt, encoding, workers, index_status):
             if progress:
                 progress(1)
             for warning in prepared.warnings:
@@ -236,14 +260,14 @@ def import_files(
                 continue
             batch.append(prepared)
             if len(batch) >= batch_size:
-                _store_batch(session, who, batch, status, report, dry_run)
+                ready = _store_batch(session, who, batch, status, report, dry_run)
                 batch = []
                 if after_batch:
-                    after_batch()
+                    after_batch(ready)
         if batch:
-            _store_batch(session, who, batch, status, report, dry_run)
+            ready = _store_batch(session, who, batch, status, report, dry_run)
             if after_batch:
-                after_batch()
+                after_batch(ready)
     if dry_run:
         session.rollback()
     return report

@@ -21,7 +21,11 @@ from marc.io import detect_format, record_from_json, record_to_json
 
 def summary_columns(marc_record: pymarc.Record, fmt: str) -> dict:
     """The list columns of a Record, taken from its MARC."""
-    summary = extract(marc_record, fmt)
+    return columns_from_summary(extract(marc_record, fmt))
+
+
+def columns_from_summary(summary) -> dict:
+    """The list columns of a Record, from its ``marc.extract.Summary``."""
     title = summary.title or ""
     if summary.subtitle:
         title = f"{title} : {summary.subtitle}"

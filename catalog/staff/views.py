@@ -78,7 +78,7 @@ def job(job_id: int):
 @role_required("cataloguer")
 def import_file():
     """Upload a MARC file; the import runs as a job whose progress the next page shows."""
-    from catalog.indexing import drain_queue_quietly
+    from catalog.indexing import index_imported
     from catalog.jobs import start_job
     from catalog.records.importer import count_records, import_files
     from catalog.staff.forms import ImportForm
@@ -108,7 +108,7 @@ def import_file():
             from catalog.db import get_session
 
             report = import_files(get_session(), actor, [path], progress=step, workers=1,
-                                  after_batch=None if options["dry_run"] else drain_queue_quietly, **options)
+                                  after_batch=None if options["dry_run"] else index_imported, **options)
             progress(done, total, report.summary())
             report.write(report_path)
             return report.as_dict()
