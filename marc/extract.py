@@ -47,6 +47,7 @@ class Summary:
     place: str = ""
     year: int | None = None
     languages: list[str] = field(default_factory=list)
+    translation: bool = False  # UNIMARC 101 ind1 1 / $c, MARC 21 041 ind1 1 / $h
     series: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     edition: str = ""
@@ -200,6 +201,7 @@ def _extract_unimarc(record: Record) -> Summary:
     for f in fields(record, "101"):
         for v in values(f, "a"):
             s.languages.extend(_language_codes(v))
+        s.translation = s.translation or f.indicators[0] == "1" or bool(values(f, "c"))
 
     for f in fields(record, "225"):
         title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "h", "i")])
@@ -398,6 +400,7 @@ def _extract_marc21(record: Record) -> Summary:
     for f in fields(record, "041"):
         for v in values(f, "a"):
             s.languages.extend(_language_codes(v))
+        s.translation = s.translation or f.indicators[0] == "1" or bool(values(f, "h"))
 
     for f in fields(record, "490", "440", "830"):
         title = join_parts(clean(v) for v in [first(f, "a"), *values(f, "n", "p")])

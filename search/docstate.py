@@ -34,7 +34,7 @@ class Codes:
 
 
 class DocState:
-    """Arrays over document numbers: ``alive``, ``status``, ``year``, facet codes, record ids."""
+    """Arrays over document numbers: ``alive``, ``status``, ``year``, ``translation``, facet codes, record ids."""
 
     def __init__(self):
         self.epoch = None
@@ -43,6 +43,7 @@ class DocState:
         self.alive = np.zeros(0, dtype=bool)
         self.status = np.zeros(0, dtype=np.int8)
         self.year = np.zeros(0, dtype=np.int32)
+        self.translation = np.zeros(0, dtype=bool)
         self.ids: list[str | None] = []
         self.codes = {f: Codes() for f in FACET_KEYWORDS}
         self.facets = {f: np.full((0, 1), -1, dtype=np.int32) for f in FACET_KEYWORDS}
@@ -72,7 +73,7 @@ class DocState:
         self.__init__()
         top = conn.execute("SELECT coalesce(max(docid), 0) FROM docs").fetchone()[0]
         self._grow(top + 1)
-        self._fill(conn.execute("SELECT docid, id, status, year FROM docs"),
+        self._fill(conn.execute("SELECT docid, id, status, year, translation FROM docs"),
                    conn.execute(f"SELECT docid, field, value FROM kw WHERE field IN ({_marks(FACET_KEYWORDS)})",
                                 FACET_KEYWORDS))
         self.epoch, self.seq = epoch, seq
@@ -87,14 +88,15 @@ class DocState:
             self.facets[f][docids] = -1
         for d in docids:
             self.ids[d] = None
-        self._fill(conn.execute(f"SELECT docid, id, status, year FROM docs WHERE docid IN ({marks})", docids),
+        self._fill(conn.execute(f"SELECT docid, id, status, year, translation FROM docs WHERE docid IN ({marks})", docids),
                    conn.execute(f"SELECT docid, field, value FROM kw WHERE docid IN ({marks}) AND field IN "
                                 f"({_marks(FACET_KEYWORDS)})", [*docids, *FACET_KEYWORDS]))
 
     def _fill(self, doc_rows, keyword_rows) -> None:
         status_code = {s: i for i, s in enumerate(STATUSES)}
-        for docid, record_id, status, year in doc_rows:
+        for docid, record_id, status, year, translation in doc_rows:
             self.alive[docid] = True
+            self.translation[docid] = bool(translation)
             self.ids[docid] = record_id
             self.status[docid] = status_code.get(status, len(STATUSES))
             self.year[docid] = year if year is not None else NO_YEAR
@@ -115,6 +117,7 @@ class DocState:
         self.alive = np.concatenate([self.alive, np.zeros(extra, dtype=bool)])
         self.status = np.concatenate([self.status, np.zeros(extra, dtype=np.int8)])
         self.year = np.concatenate([self.year, np.zeros(extra, dtype=np.int32)])
+        self.translation = np.concatenate([self.translation, np.zeros(extra, dtype=bool)])
         for f, arr in self.facets.items():
             self.facets[f] = np.concatenate([arr, np.full((extra, arr.shape[1]), -1, dtype=np.int32)])
         self.ids.extend([None] * extra)

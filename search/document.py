@@ -115,6 +115,7 @@ def document_from_summary(record_id, summary, status: str = "published", extra: 
         "edition": get("edition") or "",
         "host_title": get("host_title") or "",
         "material_type": get("material_type") or "",
+        "translation": bool(get("translation")),
         "udc_class": udc_main_class(udc),
         "availability": [],
         "title_sort": sort_key(title),

@@ -50,7 +50,7 @@ from search.query import Hits, Query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "5-fts5"
+SCHEMA_VERSION = "6-fts5"
 DB_NAME = "search.sqlite"
 # Facet name -> in-memory array (search/docstate.py).
 FACET_FIELDS = {
@@ -61,10 +61,12 @@ SCAN_FIELDS = {"title": "title_key", "author": "author_key", "subject": "subject
 # Results up to this size are all ranked by bm25; larger ones rank the part that matches in
 # titles and names first (bm25 costs a few microseconds a row).
 RANK_LIMIT = 2000
+# A translation's relevance is multiplied by this, so the original-language record comes first.
+TRANSLATION_WEIGHT = 0.6
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (docid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
-    year INTEGER, title_sort TEXT NOT NULL DEFAULT '');
+    year INTEGER, title_sort TEXT NOT NULL DEFAULT '', translation INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS kw (field TEXT NOT NULL, value TEXT NOT NULL, docid INTEGER NOT NULL,
     PRIMARY KEY (field, value, docid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS kw_doc ON kw (docid);
@@ -235,8 +237,9 @@ class SearchIndex:
     @staticmethod
     def _insert(conn, rows: list[Prepared], first_docid: int, log_changes: bool = True) -> None:
         docids = range(first_docid, first_docid + len(rows))
-        conn.executemany("INSERT INTO docs (docid, id, status, year, title_sort) VALUES (?, ?, ?, ?, ?)",
-                         [(d, r.id, r.status, r.year, r.title_sort) for d, r in zip(docids, rows, strict=True)])
+        conn.executemany("INSERT INTO docs (docid, id, status, year, title_sort, translation) VALUES (?, ?, ?, ?, ?, ?)",
+                         [(d, r.id, r.status, r.year, r.title_sort, r.translation)
+                          for d, r in zip(docids, rows, strict=True)])
         conn.executemany(_INSERT_FTS, [(d, *r.fts) for d, r in zip(docids, rows, strict=True)])
         conn.executemany("INSERT OR IGNORE INTO kw (docid, field, value) VALUES (?, ?, ?)",
                          [(d, f, v) for d, r in zip(docids, rows, strict=True) for f, v in r.keywords])
@@ -405,30 +408,36 @@ class SearchIndex:
             head = mask & self._fts_mask(conn, state, head_expr)
             head_docs = np.flatnonzero(head)
             if len(head_docs) > RANK_LIMIT:
-                first = [int(d) for d in head_docs[::-1][:end]]
+                newest = head_docs[::-1]
+                first = [int(d) for d in newest[np.argsort(state.translation[newest], kind="stable")][:end]]
             else:
-                first = self._bm25(conn, head_expr, head_docs)
+                first = self._bm25(conn, state, head_expr, head_docs)
             if len(first) >= end:
                 return first[:end]
             rest = np.flatnonzero(mask & ~head)[::-1][:end - len(first)]
             return first + [int(d) for d in rest]
-        ranked = self._bm25(conn, expr, docs)
+        ranked = self._bm25(conn, state, expr, docs)
         if len(ranked) < len(docs):  # documents matched by keyword clauses only
             seen = set(ranked)
             ranked += [int(d) for d in docs[::-1] if int(d) not in seen]
         return ranked[:end]
 
     @staticmethod
-    def _bm25(conn, expr: str, docs) -> list[int]:
+    def _bm25(conn, state, expr: str, docs) -> list[int]:
+        """``docs`` that match ``expr`` by bm25 (title and names weighted), translations after originals."""
         if len(docs) == 0:
             return []
         try:
+            # "+rowid": the IN list must filter the matches, not drive one FTS lookup per row.
             rows = conn.execute(
-                f"SELECT rowid FROM fts WHERE fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?)) "
-                f"ORDER BY {_BM25}, rowid DESC", (expr, json.dumps([int(d) for d in docs]))).fetchall()
+                f"SELECT rowid, {_BM25} FROM fts WHERE fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))",
+                (expr, json.dumps([int(d) for d in docs]))).fetchall()
         except sqlite3.OperationalError as exc:
             log.warning("ranking query %r failed: %s", expr, exc)
             return []
+        translation = state.translation
+        # bm25 is negative, better matches more so: weighting a translation brings it closer to 0.
+        rows.sort(key=lambda r: (r[1] * (TRANSLATION_WEIGHT if translation[r[0]] else 1.0), -r[0]))
         return [r[0] for r in rows]
 
     # evaluating a tree

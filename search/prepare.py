@@ -51,6 +51,7 @@ class Prepared(NamedTuple):
     status: str
     year: int | None
     title_sort: str
+    translation: bool
     fts: tuple[str, ...]
     keywords: tuple[tuple[str, str], ...]
     scan: tuple[tuple[str, str], ...]
@@ -136,6 +137,7 @@ def prepare(doc: dict) -> Prepared:
         status=status,
         year=year if isinstance(year, int) else None,
         title_sort=doc.get("title_sort") or "",
+        translation=bool(doc.get("translation")),
         fts=tuple(columns),
         keywords=tuple((f, str(v)) for f, values in keywords.items() for v in dict.fromkeys(values) if v),
         scan=tuple(scan),

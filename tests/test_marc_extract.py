@@ -32,7 +32,7 @@ def test_summary_has_exactly_the_contract_fields():
     names = [f for f in Summary.__dataclass_fields__]
     assert names == [
         "title", "subtitle", "responsibility", "authors", "names", "subjects", "udc", "bbk", "isbn",
-        "issn", "publisher", "place", "year", "languages", "series", "notes", "edition", "extent",
+        "issn", "publisher", "place", "year", "languages", "translation", "series", "notes", "edition", "extent",
         "material_type", "links", "control_number", "control_source", "host_control_number", "host_title",
     ]  # fmt: skip
     assert Summary().authors == [] and Summary().year is None
@@ -312,3 +312,18 @@ def test_embedded_fields_of_a_unimarc_link():
     parts = list(embedded(link))
     assert parts[0] == ("001", "RU\\NLR\\bibl\\5996", [])
     assert parts[1][0] == "200" and ("a", "Задачи и этюды") in parts[1][2]
+
+
+def test_translation_flag_from_041_and_101():
+    from pymarc import Field, Record, Subfield
+
+    from marc.extract import extract
+
+    marc21 = Record()
+    marc21.add_field(Field(tag="041", indicators=["1", " "], subfields=[Subfield("a", "eng"), Subfield("h", "ukr")]))
+    assert extract(marc21, "marc21").translation
+    unimarc = Record()
+    unimarc.add_field(Field(tag="101", indicators=["0", " "], subfields=[Subfield("a", "ukr")]))
+    assert not extract(unimarc, "unimarc").translation
+    unimarc["101"].indicators = ["1", " "]
+    assert extract(unimarc, "unimarc").translation

@@ -409,3 +409,16 @@ def test_scan_keeps_non_cyrillic_titles(tmp_path):
     index = SearchIndex(tmp_path / "ix")
     index.update([document_from_summary(1, summary(title="一本书")), document_from_summary(2, summary(title="Ωμέγα"))])
     assert [t for t, _ in index.scan("title", "", 1, 5)] == ["ωμέγα", "一本书"]
+
+
+def test_original_language_title_above_translation(tmp_path):
+    index = SearchIndex(tmp_path / "ix")
+    index.update([document_from_summary(1, summary(title="Кобзар", languages=["ukr"])),
+                  document_from_summary(2, summary(title="Kobzar", subtitle="Кобзар", languages=["eng"],
+                                                   translation=True))])
+    assert index.search(Query(text="кобзар")).ids == ["1", "2"]  # newer first otherwise
+
+
+def test_english_phrase(ix):
+    assert ids(ix, '"libraries and society"') == ["6"]
+    assert ids(ix, '"society and libraries"') == []

