@@ -8,7 +8,7 @@ it is, so the next drain (or ``kataloh reindex``) repairs it and no update is lo
 import logging
 from collections.abc import Callable, Iterable
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -16,7 +16,7 @@ from catalog.db import get_session
 from catalog.models import IndexQueue, Record
 from marc.io import record_from_json
 from search.document import build_document
-from search.index import SearchIndex
+from search.index import IndexBusyError, SearchIndex
 from search.prepare import with_availability
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,19 @@ def drain_queue(session: Session | None = None, batch_size: int = 500) -> int:
 
 
 def drain_queue_quietly() -> None:
-    """Drain after a commit; a failure is logged and left for the next drain."""
+    """Drain after a commit; a failure is logged and left for the next drain.
+
+    In a web request the index is waited for at most ``INDEX_WAIT_IN_REQUEST`` seconds: while
+    a rebuild holds it, the save returns at once and the rebuild's final drain applies it.
+    """
     try:
-        drain_queue()
+        if has_request_context():
+            with get_index().waiting_at_most(current_app.config.get("INDEX_WAIT_IN_REQUEST", 5.0)):
+                drain_queue()
+        else:
+            drain_queue()
+    except IndexBusyError as exc:
+        log.warning("%s; the queue keeps the records for the next drain", exc)
     except Exception:  # the queue keeps the work; never fail the user's save
         log.exception("search index update failed; the queue keeps the records for the next drain")
 
@@ -147,4 +157,5 @@ def reindex_all(session: Session, progress: Callable[[int], None] | None = None,
     if max_queue_id is not None:
         session.execute(delete(IndexQueue).where(IndexQueue.id <= max_queue_id))
         session.commit()
+    drain_queue(session)  # writes queued while the rebuild held the index
     return total

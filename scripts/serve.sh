@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The run command: install Kataloh into .venv, create the embedded database (SQLite + Whoosh
+# The run command: install Kataloh into .venv, create the embedded database (SQLite + the search index
 # under ./instance) with demo data, and serve on http://127.0.0.1:5000
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -22,6 +22,7 @@ import sqlite3
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -99,6 +100,7 @@ class SearchIndex:
         self._identity = None
         self._pid = None
         self._state = DocState()
+        self._wait = threading.local()  # per-thread override of lock_timeout (see waiting_at_most)
         with self._lock:
             self._open()
 
@@ -197,11 +199,25 @@ class SearchIndex:
 
     # writing
 
+    @contextmanager
+    def waiting_at_most(self, seconds: float):
+        """Writes in this block give up with IndexBusyError after ``seconds`` instead of
+        ``lock_timeout`` (a web request should not wait for a running rebuild)."""
+        previous = getattr(self._wait, "seconds", None)
+        self._wait.seconds = seconds
+        try:
+            yield self
+        finally:
+            self._wait.seconds = previous
+
     def _write(self, work) -> None:
         """Run ``work(conn)`` in one write transaction, waiting for other writers."""
+        timeout = getattr(self._wait, "seconds", None)
+        timeout = self.lock_timeout if timeout is None else timeout
         with self._lock:
             conn = self._ensure()
-            deadline = time.monotonic() + self.lock_timeout
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            deadline = time.monotonic() + timeout
             while True:
                 try:
                     conn.execute("BEGIN IMMEDIATE")
@@ -210,7 +226,7 @@ class SearchIndex:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
                     if time.monotonic() >= deadline:
-                        raise IndexBusyError(f"search index {self.path} stayed locked for {self.lock_timeout} s") from None
+                        raise IndexBusyError(f"search index {self.path} stayed locked for {timeout} s") from None
                     time.sleep(0.05)
             try:
                 work(conn)

@@ -422,3 +422,26 @@ def test_original_language_title_above_translation(tmp_path):
 def test_english_phrase(ix):
     assert ids(ix, '"libraries and society"') == ["6"]
     assert ids(ix, '"society and libraries"') == []
+
+
+def test_a_writer_can_give_up_early_while_another_holds_the_index(tmp_path):
+    import threading
+
+    from search.index import IndexBusyError
+
+    holder, other = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+    started, release = threading.Event(), threading.Event()
+
+    def slow_docs():
+        started.set()
+        release.wait(10)
+        yield from docs()
+
+    thread = threading.Thread(target=lambda: holder.rebuild(slow_docs(), procs=1))
+    thread.start()
+    started.wait(10)
+    with pytest.raises(IndexBusyError), other.waiting_at_most(0.2):
+        other.update(docs()[:1])
+    release.set()
+    thread.join(10)
+    assert other.update(docs()[:1]) == 1 and other.doc_count() == 8
