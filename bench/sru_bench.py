@@ -1,7 +1,7 @@
 """SRU benchmark: searchRetrieve (10 MARCXML records) and scan latency, Kataloh vs Zebra.
 
 Generates N records from real templates (bench/search_bench.py's generator), stores them
-in a Kataloh instance (SQLite + Whoosh, ``kataloh reindex`` path) and, when Debian's
+in a Kataloh instance (SQLite + the FTS5 search index, ``kataloh reindex`` path) and, when Debian's
 ``idzebra-2.0`` is installed (zebraidx, zebrasrv), indexes the same records into Zebra
 (DOM filter, MARCXML; CQL mapped with YAZ's pqf.properties). Both servers run as separate
 processes (Kataloh under gunicorn, one worker with 4 threads; zebrasrv) and get the same
@@ -124,7 +124,7 @@ def wait_port(port: int, timeout: float = 120) -> None:
 
 
 def kataloh_instance(workdir: Path, n: int, seed: int) -> Path:
-    """An instance folder with n published records in SQLite and a fresh Whoosh index."""
+    """An instance folder with n published records in SQLite and a fresh search index."""
     instance = workdir / "instance"
     instance.mkdir(parents=True, exist_ok=True)
     (instance / "config.py").write_text("SRU_RATE_LIMIT = None\nSECRET_KEY = 'bench'\n")

@@ -49,10 +49,12 @@ class Backend:
     def fetch(self, ids):
         """{id: (version, format, marc)} of the published records among ``ids``, in one query."""
         t = Record.__table__.c
+        # Status is checked here, not in SQL: with it in the WHERE clause SQLite picks the status
+        # index and reads every published row instead of the ten ids (20 ms at 100k records).
         rows = get_session().connection().execute(
-            select(t.id, t.version, t.format, t.marc).where(t.id.in_(ids), t.status == "published")
+            select(t.id, t.version, t.format, t.marc, t.status).where(t.id.in_(ids))
         ).all()
-        return {r[0]: (r[1], r[2], r[3]) for r in rows}
+        return {r[0]: (r[1], r[2], r[3]) for r in rows if r[4] == "published"}
 
     def count(self):
         return get_session().scalar(select(func.count()).select_from(Record).where(Record.status == "published"))
