@@ -68,7 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     login_manager.init_app(app)
     register_error_handlers(app)
-    from catalog import navigation
+    from catalog import indexing, navigation
+
+    indexing.init_app(app)
 
     navigation.init_app(app)
     for spec in BLUEPRINTS:

@@ -6,6 +6,7 @@ it is, so the next drain (or ``kataloh reindex``) repairs it and no update is lo
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 
 from flask import current_app, has_request_context
@@ -125,11 +126,13 @@ def queued_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(IndexQueue)) or 0
 
 
-def reindex_all(session: Session, progress: Callable[[int], None] | None = None, batch_size: int = 1000) -> int:
+def reindex_all(session: Session, progress: Callable[[int], None] | None = None, batch_size: int = 1000,
+                if_needed: bool = False) -> int:
     """Rebuild the whole index from the database; returns the number of documents.
 
     This process reads the records in id order; worker processes parse them and build and
-    analyse the documents (search/index.py ``rebuild``)."""
+    analyse the documents (search/index.py ``rebuild``). With ``if_needed`` nothing happens
+    unless the index is flagged for a rebuild (missing, corrupt or outdated)."""
     total = 0
 
     def items() -> Iterable[tuple]:
@@ -153,9 +156,58 @@ def reindex_all(session: Session, progress: Callable[[int], None] | None = None,
                 progress(len(rows))
 
     max_queue_id = session.scalar(select(func.max(IndexQueue.id)))
-    get_index().rebuild(items(), make_doc=document_of)
+    if get_index().rebuild(items(), make_doc=document_of, if_needed=if_needed) is None:
+        return 0
     if max_queue_id is not None:
         session.execute(delete(IndexQueue).where(IndexQueue.id <= max_queue_id))
         session.commit()
     drain_queue(session)  # writes queued while the rebuild held the index
     return total
+
+
+def indexed_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Record).where(Record.status.in_(INDEXED_STATUSES))) or 0
+
+
+def start_reindex_job(actor, *, if_needed: bool = False):
+    """Rebuild the index as a background job with progress (``/staff/jobs/<id>``); audited."""
+    from catalog.audit import audit
+    from catalog.jobs import start_job
+
+    def work(progress) -> dict:
+        session = get_session()
+        total, done = indexed_count(session), 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(done, total)
+
+        progress(0, total, "reindex")
+        indexed = reindex_all(session, progress=step, if_needed=if_needed)
+        return {"indexed": indexed}
+
+    session = get_session()
+    audit(session, actor, "index.rebuild", "search-index", "", {"if_needed": if_needed})
+    session.commit()
+    return start_job(session, "reindex", actor, work)
+
+
+def init_app(app) -> None:
+    """Rebuild the index in the background when a request finds it missing, corrupt or outdated
+    (checked at most every ``INDEX_REBUILD_CHECK_SECONDS`` per process; the rebuild re-checks under
+    the index's write lock, so several server processes rebuild it once)."""
+    last_check = [float("-inf")]
+
+    @app.before_request
+    def _rebuild_if_needed():
+        now = time.monotonic()
+        if now - last_check[0] < app.config.get("INDEX_REBUILD_CHECK_SECONDS", 30.0):
+            return
+        last_check[0] = now
+        try:
+            if get_index().needs_rebuild:
+                log.warning("search index needs a rebuild; starting one in the background")
+                start_reindex_job("system", if_needed=True)
+        except Exception:  # never fail the request that noticed it
+            log.exception("could not start the search index rebuild")

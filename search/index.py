@@ -212,28 +212,30 @@ class SearchIndex:
 
     def _write(self, work) -> None:
         """Run ``work(conn)`` in one write transaction, waiting for other writers."""
+        with self._lock:
+            self._transaction(self._ensure(), work)
+
+    def _transaction(self, conn, work) -> None:
         timeout = getattr(self._wait, "seconds", None)
         timeout = self.lock_timeout if timeout is None else timeout
-        with self._lock:
-            conn = self._ensure()
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    conn.execute("BEGIN IMMEDIATE")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise IndexBusyError(f"search index {self.path} stayed locked for {timeout} s") from None
-                    time.sleep(0.05)
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        deadline = time.monotonic() + timeout
+        while True:
             try:
-                work(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(f"search index {self.path} stayed locked for {timeout} s") from None
+                time.sleep(0.05)
+        try:
+            work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     @staticmethod
     def _remove(conn, ids) -> list[int]:
@@ -292,20 +294,27 @@ class SearchIndex:
             self._write(lambda conn: self._remove(conn, ids))
 
     def rebuild(self, docs_iter, progress=None, procs: int | None = None, batch: int = 1000,
-                optimize: bool = True, make_doc=None) -> int:
+                optimize: bool = True, make_doc=None, if_needed: bool = False) -> int | None:
         """Replace the whole index with the documents of ``docs_iter``; returns their number.
 
         ``make_doc(item)`` turns each item into a document first (so that worker processes
         can do that work too); ``progress(n)`` is called every ``batch`` documents. With
         ``procs`` > 1 worker processes analyse the documents while this one writes. The new
-        index replaces the old one in one transaction: searches see the old one until then,
-        and other writers wait for it and apply their updates afterwards.
+        index replaces the old one in one transaction on a connection of its own: searches
+        (in this process too) see the old one until then, and other writers wait for it and
+        apply their updates afterwards. With ``if_needed`` nothing is done (None is returned)
+        unless the index is flagged for a rebuild once the write lock is held (another process
+        may have rebuilt it meanwhile).
         """
         procs = procs or min(2, os.cpu_count() or 1)
         n = 0
+        skipped = False
 
         def work(conn):
-            nonlocal n
+            nonlocal n, skipped
+            if if_needed and conn.execute("SELECT 1 FROM meta WHERE key = 'needs_rebuild'").fetchone() is None:
+                skipped = True
+                return
             for name in ("fts", "kw", "scan", "docs", "changes"):
                 conn.execute(f"DELETE FROM {name}" if name != "fts" else "DROP TABLE fts")
             _create_tables(conn)
@@ -321,7 +330,15 @@ class SearchIndex:
             conn.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (str(time.time_ns()),))
             conn.execute("DELETE FROM meta WHERE key = 'needs_rebuild'")
 
-        self._write(work)
+        with self._lock:
+            self._ensure()  # recreate a missing or corrupt file first
+        conn = self._connect()
+        try:
+            self._transaction(conn, work)
+        finally:
+            conn.close()
+        if skipped:
+            return None
         if progress:
             progress(n)
         return n

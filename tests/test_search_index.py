@@ -430,6 +430,7 @@ def test_a_writer_can_give_up_early_while_another_holds_the_index(tmp_path):
     from search.index import IndexBusyError
 
     holder, other = SearchIndex(tmp_path / "ix"), SearchIndex(tmp_path / "ix")
+    holder.update(docs())
     started, release = threading.Event(), threading.Event()
 
     def slow_docs():
@@ -442,6 +443,7 @@ def test_a_writer_can_give_up_early_while_another_holds_the_index(tmp_path):
     started.wait(10)
     with pytest.raises(IndexBusyError), other.waiting_at_most(0.2):
         other.update(docs()[:1])
+    assert holder.search(Query(status=None)).total == 8  # the rebuilding object still searches the old index
     release.set()
     thread.join(10)
     assert other.update(docs()[:1]) == 1 and other.doc_count() == 8

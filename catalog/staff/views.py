@@ -39,14 +39,16 @@ def record(record_id: int):
 
 
 def healthz():
-    """Liveness and readiness for monitoring: database reachable, index queue length."""
-    from catalog.indexing import queued_count
+    """Liveness and readiness for monitoring: database reachable, index state and queue length."""
+    from catalog.indexing import get_index, queued_count
 
     session = get_session()
     try:
         session.execute(text("SELECT 1"))
         queue = queued_count(session)
-        return jsonify(status="ok", database="ok", index_queue=queue)
+        index = get_index()
+        state = "rebuild pending" if index.needs_rebuild else "ok"
+        return jsonify(status="ok", database="ok", index=state, index_documents=index.doc_count(), index_queue=queue)
     except Exception as exc:  # report, never crash the probe
         return jsonify(status="error", database=str(exc)), 503
 
