@@ -100,9 +100,36 @@ def kataloh_import(path: Path, n: int, workdir: Path, with_index: bool) -> tuple
     return n / (end - start), report.summary()
 
 
+def breakdown(path: Path, n: int) -> str:
+    """CPU per record of each step a worker does, on one core (where the import time goes)."""
+    from catalog.records.services import columns_from_summary
+    from marc.extract import extract
+    from marc.io import record_to_json
+    from search.document import document_from_summary
+    from search.prepare import prepare
+
+    data = path.read_bytes()
+    out = []
+
+    def timed(label, fn):
+        start = time.process_time()
+        result = fn()
+        out.append(f"{label} {1000 * (time.process_time() - start) / n:.2f} ms")
+        return result
+
+    items = timed("read (pymarc + checks)", lambda: [(i.record, i.format) for i in read_records(data)])
+    summaries = timed("extract", lambda: [extract(r, f) for r, f in items])
+    timed("MARC-in-JSON", lambda: [record_to_json(r) for r, _ in items])
+    timed("list columns", lambda: [columns_from_summary(s) for s in summaries])
+    docs = timed("search document", lambda: [document_from_summary(0, s, "published") for s in summaries])
+    timed("index analysis", lambda: [prepare(d) for d in docs])
+    return "per record, one core: " + "; ".join(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, action="append", help="record count (repeatable); default 10000 and 100000")
+    parser.add_argument("--breakdown", action="store_true", help="also time each step of a worker on one core")
     args = parser.parse_args()
     for n in args.n or [10_000, 100_000]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -113,6 +140,8 @@ def main() -> None:
             end_to_end, summary = kataloh_import(path, n, work, with_index=True)
             print(f"{n} records ({path.stat().st_size / n:.0f} bytes each): bare pymarc parse {parse_rate:,.0f}/s; "
                   f"kataloh import {end_to_end:,.0f}/s end to end ({storage_only:,.0f}/s storage only); {summary}")
+            if args.breakdown:
+                print(breakdown(path, n))
 
 
 if __name__ == "__main__":
