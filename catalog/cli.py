@@ -50,8 +50,13 @@ def progress_bar(length: int | None, label: str):
 @with_appcontext
 def init_command(demo: bool):
     """Create or upgrade the database schema (Alembic) and the search index."""
+    from catalog.indexing import ensure_index, indexed_count
+
     init_schema(get_engine())
     click.echo(f"Schema ready: {current_app.config['DATABASE_URL'].split('@')[-1]}")
+    with progress_bar(indexed_count(get_session()), "Search index") as bar:
+        rebuilt = ensure_index(progress=bar.update)
+    click.echo("Search index ready" + (f": {rebuilt} records indexed" if rebuilt else ""))
     if demo:
         from catalog.demo import load_demo
 

@@ -165,6 +165,19 @@ def reindex_all(session: Session, progress: Callable[[int], None] | None = None,
     return total
 
 
+def ensure_index(progress: Callable[[int], None] | None = None) -> int | None:
+    """Make the index usable now (``kataloh init``): a new index for an empty catalogue is simply
+    current; a flagged one is rebuilt. Returns the documents rebuilt, or None when none was needed."""
+    index = get_index()
+    if not index.needs_rebuild:
+        return None
+    session = get_session()
+    if indexed_count(session) == 0:
+        index.mark_current()
+        return 0
+    return reindex_all(session, progress=progress, if_needed=True)
+
+
 def indexed_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Record).where(Record.status.in_(INDEXED_STATUSES))) or 0
 

@@ -180,6 +180,10 @@ class SearchIndex:
             row = self._ensure().execute("SELECT value FROM meta WHERE key = 'needs_rebuild'").fetchone()
         return row is not None
 
+    def mark_current(self) -> None:
+        """Clear the rebuild flag (e.g. a new index for an empty catalogue has nothing to rebuild)."""
+        self._write(lambda conn: conn.execute("DELETE FROM meta WHERE key = 'needs_rebuild'"))
+
     def is_healthy(self) -> bool:
         """True when the index opens and reads, and no rebuild is pending."""
         try:

@@ -75,3 +75,22 @@ def test_rebuild_needs_admin_and_csrf(app, client, login):
     login("cataloguer")
     token = csrf_from(client.get("/staff/import").get_data(as_text=True))
     assert client.post("/admin/reindex", data={"csrf_token": token}).status_code == 403
+
+
+def test_init_makes_the_index_ready(app, runner):
+    from catalog.indexing import get_index
+
+    result = runner.invoke(args=["init"])  # a new index for an empty catalogue: nothing to rebuild
+    assert result.exit_code == 0 and "Search index ready" in result.output
+    with app.app_context():
+        assert not get_index().needs_rebuild
+    add_books(app, ["Кобзар", "Лісова пісня"])
+    with app.app_context():
+        index = get_index()
+        index.close()
+        for name in ("search.sqlite", "search.sqlite-wal", "search.sqlite-shm"):
+            (index.path / name).unlink(missing_ok=True)  # the index is lost: init rebuilds it
+    result = runner.invoke(args=["init"])
+    assert result.exit_code == 0 and "2 records indexed" in result.output, result.output
+    with app.app_context():
+        assert not get_index().needs_rebuild and get_index().doc_count() == 2
