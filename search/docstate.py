@@ -73,9 +73,10 @@ class DocState:
         self.__init__()
         top = conn.execute("SELECT coalesce(max(docid), 0) FROM docs").fetchone()[0]
         self._grow(top + 1)
-        self._fill(conn.execute("SELECT docid, id, status, year, translation FROM docs"),
-                   conn.execute(f"SELECT docid, field, value FROM kw WHERE field IN ({_marks(FACET_KEYWORDS)})",
-                                FACET_KEYWORDS))
+        # One row per distinct value with its documents: far fewer rows than one per (document, value).
+        grouped = conn.execute(f"SELECT field, value, group_concat(docid) FROM kw WHERE field IN "
+                               f"({_marks(FACET_KEYWORDS)}) GROUP BY field, value", FACET_KEYWORDS)
+        self._fill(conn.execute("SELECT docid, id, status, year, translation FROM docs"), (), grouped)
         self.epoch, self.seq = epoch, seq
 
     def _load(self, conn, docids: list[int]) -> None:
@@ -92,22 +93,48 @@ class DocState:
                    conn.execute(f"SELECT docid, field, value FROM kw WHERE docid IN ({marks}) AND field IN "
                                 f"({_marks(FACET_KEYWORDS)})", [*docids, *FACET_KEYWORDS]))
 
-    def _fill(self, doc_rows, keyword_rows) -> None:
-        status_code = {s: i for i, s in enumerate(STATUSES)}
-        for docid, record_id, status, year, translation in doc_rows:
-            self.alive[docid] = True
-            self.translation[docid] = bool(translation)
-            self.ids[docid] = record_id
-            self.status[docid] = status_code.get(status, len(STATUSES))
-            self.year[docid] = year if year is not None else NO_YEAR
-        filled: dict[tuple[str, int], int] = {}
+    def _fill(self, doc_rows, keyword_rows, grouped_rows=()) -> None:
+        """Set the arrays from rows of ``docs`` and of ``kw``: (docid, field, value) rows, or
+        (field, value, comma-separated docids) rows (vectorised: 100k documents in about a second)."""
+        doc_rows = doc_rows.fetchall()
+        if doc_rows:
+            docids, record_ids, statuses, years, translations = zip(*doc_rows, strict=True)
+            index = np.array(docids, dtype=np.int64)
+            status_code = {s: i for i, s in enumerate(STATUSES)}
+            self.alive[index] = True
+            self.translation[index] = np.array(translations, dtype=bool)
+            self.status[index] = np.array([status_code.get(st, len(STATUSES)) for st in statuses], dtype=np.int8)
+            self.year[index] = np.array([NO_YEAR if y is None else y for y in years], dtype=np.int32)
+            ids = self.ids
+            for docid, record_id in zip(docids, record_ids, strict=True):
+                ids[docid] = record_id
+        by_field: dict[str, tuple[list, list]] = {f: ([], []) for f in FACET_KEYWORDS}
+        single: dict[str, tuple[list, list]] = {f: ([], []) for f in FACET_KEYWORDS}
         for docid, field, value in keyword_rows:
-            slot = filled.get((field, docid), 0)
+            single[field][0].append(docid)
+            single[field][1].append(self.codes[field].code(value))
+        for field, (docids, codes) in single.items():
+            if docids:
+                by_field[field][0].append(np.array(docids, dtype=np.int64))
+                by_field[field][1].append(np.array(codes, dtype=np.int32))
+        for field, value, docids in grouped_rows:
+            found = np.fromstring(docids, dtype=np.int64, sep=",")
+            by_field[field][0].append(found)
+            by_field[field][1].append(np.full(len(found), self.codes[field].code(value), dtype=np.int32))
+        for field, (docid_parts, code_parts) in by_field.items():
+            if not docid_parts:
+                continue
+            docids, codes = np.concatenate(docid_parts), np.concatenate(code_parts)
+            order = np.argsort(docids, kind="stable")
+            docids, codes = docids[order], codes[order]
+            # The slot of each value within its document: its position minus its document's first position.
+            starts = np.flatnonzero(np.r_[True, docids[1:] != docids[:-1]])
+            slots = np.arange(len(docids)) - np.repeat(starts, np.diff(np.r_[starts, len(docids)]))
             arr = self.facets[field]
-            if slot >= arr.shape[1]:
-                arr = self.facets[field] = np.pad(arr, ((0, 0), (0, arr.shape[1])), constant_values=-1)
-            arr[docid, slot] = self.codes[field].code(value)
-            filled[(field, docid)] = slot + 1
+            width = int(slots.max()) + 1
+            if width > arr.shape[1]:
+                arr = self.facets[field] = np.pad(arr, ((0, 0), (0, width - arr.shape[1])), constant_values=-1)
+            arr[docids, slots] = codes
 
     def _grow(self, size: int) -> None:
         if size <= self.size:
