@@ -123,14 +123,10 @@ def export_command(serialization, statuses, out):
 @with_appcontext
 def reindex_command():
     """Rebuild the search index from the database."""
-    from sqlalchemy import func, select
-
-    from catalog.indexing import INDEXED_STATUSES, reindex_all
-    from catalog.models import Record
+    from catalog.indexing import indexed_count, reindex_all
 
     session = get_session()
-    total = session.scalar(select(func.count()).select_from(Record).where(Record.status.in_(INDEXED_STATUSES)))
-    with progress_bar(total, "Indexing") as bar:
+    with progress_bar(indexed_count(session), "Indexing") as bar:
         count = reindex_all(session, progress=bar.update)
     click.echo(f"indexed {count} record(s)")
 

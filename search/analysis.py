@@ -278,11 +278,6 @@ def transliterate_word(word: str, langs: Langs = UNKNOWN) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in out if t))
 
 
-def query_latin_term(word: str) -> str:
-    """The form a Latin query word takes in the transliteration field."""
-    return fold_translit(word)
-
-
 @lru_cache(maxsize=200_000)
 def tokenize_cached(text: str) -> tuple[str, ...]:
     """Tokens of a text (cached: names, publishers and subjects repeat a lot)."""

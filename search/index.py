@@ -29,35 +29,31 @@ from pathlib import Path
 
 import numpy as np
 
-from search.analysis import UNKNOWN, analyze_word, browse_key, collation_key, collation_text, fold_translit, normalize_text, script, tokenize
+from search.analysis import browse_key, collation_key, collation_text, normalize_text, tokenize
 from search.docstate import DocState
 from search.matching import (
     ALL,
+    MAX_EXPANSIONS,
     NONE,
+    TEXT_QUERY_FIELDS,
     Bool,
     Expansion,
-    MAX_EXPANSIONS,
     Fts,
     Mask,
     Sql,
-    TEXT_QUERY_FIELDS,
-    quote,
+    keyword_node,
     ranking_expr,
     request_node,
     simplify,
+    word_node,
 )
 from search.prepare import COLUMN_WEIGHTS, FTS_COLUMNS, Prepared, prepare, prepare_item
-from search.query import Hits, Query
+from search.query import FACETS, Hits, Query
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "6-fts5"
 DB_NAME = "search.sqlite"
-# Facet name -> in-memory array (search/docstate.py).
-FACET_FIELDS = {
-    "material_type": "material_type", "language": "language", "year": "year",
-    "subject": "subject", "udc_class": "udc_class", "availability": "availability",
-}
 SCAN_FIELDS = {"title": "title_key", "author": "author_key", "subject": "subject_key", "udc": "udc_key"}
 # Results up to this size are all ranked by bm25; larger ones rank the part that matches in
 # titles and names first (bm25 costs a few microseconds a row).
@@ -319,8 +315,9 @@ class SearchIndex:
             if if_needed and conn.execute("SELECT 1 FROM meta WHERE key = 'needs_rebuild'").fetchone() is None:
                 skipped = True
                 return
-            for name in ("fts", "kw", "scan", "docs", "changes"):
-                conn.execute(f"DELETE FROM {name}" if name != "fts" else "DROP TABLE fts")
+            for table in ("kw", "scan", "docs", "changes"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DROP TABLE fts")  # faster than deleting every row; recreated empty below
             _create_tables(conn)
             reported = 0
             for rows in _prepared_batches(docs_iter, make_doc, procs, batch):
@@ -346,10 +343,6 @@ class SearchIndex:
         if progress:
             progress(n)
         return n
-
-    def optimize(self) -> None:
-        """Merge the full-text index's segments (faster searching after many updates)."""
-        self._write(lambda conn: conn.execute("INSERT INTO fts (fts) VALUES ('optimize')"))
 
     # searching
 
@@ -394,15 +387,12 @@ class SearchIndex:
             if values in (None, "", [], ()):
                 continue
             values = [str(v) for v in ([values] if isinstance(values, (str, int)) else values)]
-            field = FACET_FIELDS.get(facet)
-            if field == "year":
-                years = [int(v) for v in values if v.isdigit()]
-                mask &= np.isin(state.year, years)
-            elif field is not None:
-                mask &= state.facet_mask(field, values)
+            if facet == "year":
+                mask &= np.isin(state.year, [int(v) for v in values if v.isdigit()])
+            elif facet in FACETS:  # the other facets are keyword fields held in memory
+                mask &= state.facet_mask(facet, values)
             else:
-                mask &= self._mask(conn, state, Bool("or", tuple(Sql(
-                    "SELECT docid FROM kw WHERE field = ? AND value = ?", (facet, v)) for v in values)))
+                mask &= self._mask(conn, state, Bool("or", tuple(keyword_node(facet, v) for v in values)))
         if query.year_from is not None or query.year_to is not None:
             mask &= state.year_mask(query.year_from, query.year_to)
         return node, mask
@@ -426,9 +416,8 @@ class SearchIndex:
         ids = [state.ids[int(d)] for d in page_docs]
         facets = {}
         for facet in query.facets or ():
-            field = FACET_FIELDS.get(facet)
-            if field is not None:
-                facets[facet] = state.count(field, docs, query.facet_limit)
+            if facet in FACETS:
+                facets[facet] = state.count(facet, docs, query.facet_limit)
         suggestion = None
         if query.suggest and total < 3 and query.text:
             suggestion = self._suggest(conn, state, query, total)
@@ -548,14 +537,13 @@ class SearchIndex:
 
     @staticmethod
     def _known(conn, word: str) -> bool:
+        """True when every word of ``word`` matches some indexed term, as a search would."""
         for w in tokenize(word):
-            terms = [quote(t) for t in analyze_word(w, UNKNOWN)]
-            if script(w) == "lat" and fold_translit(w):
-                terms.append(quote(fold_translit(w)))
-            if not terms:
+            node = word_node("all", w)
+            if not isinstance(node, Fts):  # nothing to look up (or an ISBN, never corrected)
                 continue
             try:
-                hit = conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (" OR ".join(terms),)).fetchone()
+                hit = conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (node.expr,)).fetchone()
             except sqlite3.OperationalError:
                 hit = None
             if not hit:

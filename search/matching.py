@@ -83,7 +83,8 @@ def _either(nodes, op="or"):
     return nodes[0] if len(nodes) == 1 else Bool(op, tuple(nodes))
 
 
-def _keyword(field: str, value: str, prefix: bool = False):
+def keyword_node(field: str, value: str, prefix: bool = False):
+    """Documents with ``value`` (or a value starting with it) in a keyword field."""
     if prefix:
         return Sql("SELECT docid FROM kw WHERE field = ? AND value >= ? AND value < ?",
                    (field, value, value + _TOP))
@@ -122,7 +123,7 @@ def word_node(field: str, word: str):
         parts.append(_columns(lat) + quote(fold_translit(word)))
     node = Fts(" OR ".join(f"({p})" for p in parts))
     if field == "all" and normalize_isbn(word):
-        node = _either([node, *(_keyword("isbn", v) for v in normalize_isbn(word))])
+        node = _either([node, *(keyword_node("isbn", v) for v in normalize_isbn(word))])
     return node
 
 
@@ -177,27 +178,27 @@ def clause_node(clause: Clause):
             return NONE
         if kind == "phrase" or len(words) > 1:
             if fname == "all" and kind == "word" and normalize_isbn(text):
-                return _either([_keyword("isbn", v) for v in normalize_isbn(text)])
+                return _either([keyword_node("isbn", v) for v in normalize_isbn(text)])
             return phrase_node(fname, words)
         return word_node(fname, words[0])
     if fname == "year":
         return _year_node(clause)
     if fname == "isbn":
         values = normalize_isbn(text) or ["".join(ch for ch in text if ch.isalnum()).upper()]
-        return _either([_keyword("isbn", v) for v in values])
+        return _either([keyword_node("isbn", v) for v in values])
     if fname == "issn":
         values = normalize_issn(text) or [text.replace("-", "").upper()]
-        return _either([_keyword("issn", v) for v in values])
+        return _either([keyword_node("issn", v) for v in values])
     if fname == "udc":
         code = "".join(text.split()).lower()
-        return _keyword("udc", code, prefix=True) if code else NONE
+        return keyword_node("udc", code, prefix=True) if code else NONE
     if fname in ("title_key", "author_key", "subject_key"):
         return _scan_key(fname, browse_key(text), kind == "prefix")
     if fname == "id":
         return Sql("SELECT docid FROM docs WHERE id = ?", (text.strip(),))
     if fname == "language":
         text = text.lower()
-    return _keyword(fname, text, prefix=kind == "prefix")
+    return keyword_node(fname, text, prefix=kind == "prefix")
 
 
 def _glob(pattern: str) -> str:

@@ -204,7 +204,6 @@ def test_a_saved_record_reaches_the_search_index(app, client, login):
     record_id = record_id_of(response)
     from catalog.db import get_session
     from catalog.indexing import get_index, queued_count
-
     from search.query import Query
 
     with app.app_context():  # indexed before the page came back: searchable at once

@@ -17,7 +17,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @role_required("admin")
 def index():
     from catalog.backup.services import backup_status
-
     from catalog.indexing import get_index, indexed_count, queued_count
 
     status = backup_status(current_app._get_current_object())
