@@ -16,6 +16,9 @@ from search.prepare import FACET_KEYWORDS
 STATUSES = ("published", "draft", "suppressed", "deleted")
 NO_YEAR = 0
 _CHUNK = 500
+# One row per distinct facet value with its documents: far fewer rows than one per (document, value).
+_GROUPED_KEYWORDS = ("SELECT field, value, group_concat(docid) FROM kw WHERE {where} field IN ("
+                     + ",".join("?" * len(FACET_KEYWORDS)) + ") GROUP BY field, value")
 
 
 class Codes:
@@ -73,10 +76,8 @@ class DocState:
         self.__init__()
         top = conn.execute("SELECT coalesce(max(docid), 0) FROM docs").fetchone()[0]
         self._grow(top + 1)
-        # One row per distinct value with its documents: far fewer rows than one per (document, value).
-        grouped = conn.execute(f"SELECT field, value, group_concat(docid) FROM kw WHERE field IN "
-                               f"({_marks(FACET_KEYWORDS)}) GROUP BY field, value", FACET_KEYWORDS)
-        self._fill(conn.execute("SELECT docid, id, status, year, translation FROM docs"), (), grouped)
+        self._fill(conn.execute("SELECT docid, id, status, year, translation FROM docs"),
+                   conn.execute(_GROUPED_KEYWORDS.format(where=""), FACET_KEYWORDS))
         self.epoch, self.seq = epoch, seq
 
     def _load(self, conn, docids: list[int]) -> None:
@@ -90,12 +91,11 @@ class DocState:
         for d in docids:
             self.ids[d] = None
         self._fill(conn.execute(f"SELECT docid, id, status, year, translation FROM docs WHERE docid IN ({marks})", docids),
-                   conn.execute(f"SELECT docid, field, value FROM kw WHERE docid IN ({marks}) AND field IN "
-                                f"({_marks(FACET_KEYWORDS)})", [*docids, *FACET_KEYWORDS]))
+                   conn.execute(_GROUPED_KEYWORDS.format(where=f"docid IN ({marks}) AND"), [*docids, *FACET_KEYWORDS]))
 
-    def _fill(self, doc_rows, keyword_rows, grouped_rows=()) -> None:
-        """Set the arrays from rows of ``docs`` and of ``kw``: (docid, field, value) rows, or
-        (field, value, comma-separated docids) rows (vectorised: 100k documents in about a second)."""
+    def _fill(self, doc_rows, grouped_rows) -> None:
+        """Set the arrays from rows of ``docs`` and (field, value, comma-separated docids) rows of
+        ``kw`` (vectorised: 100k documents in about a second)."""
         doc_rows = doc_rows.fetchall()
         if doc_rows:
             docids, record_ids, statuses, years, translations = zip(*doc_rows, strict=True)
@@ -109,14 +109,6 @@ class DocState:
             for docid, record_id in zip(docids, record_ids, strict=True):
                 ids[docid] = record_id
         by_field: dict[str, tuple[list, list]] = {f: ([], []) for f in FACET_KEYWORDS}
-        single: dict[str, tuple[list, list]] = {f: ([], []) for f in FACET_KEYWORDS}
-        for docid, field, value in keyword_rows:
-            single[field][0].append(docid)
-            single[field][1].append(self.codes[field].code(value))
-        for field, (docids, codes) in single.items():
-            if docids:
-                by_field[field][0].append(np.array(docids, dtype=np.int64))
-                by_field[field][1].append(np.array(codes, dtype=np.int32))
         for field, value, docids in grouped_rows:
             found = np.fromstring(docids, dtype=np.int64, sep=",")
             by_field[field][0].append(found)
